@@ -1,0 +1,109 @@
+"""Driver futures as awaitables, and result pages as an async iterator, without blocking the event loop.
+
+The driver completes a `ResponseFuture` on its own IO thread (or at once, on the calling thread, when the answer is
+already there). Each completion is handed to the loop with one `call_soon_threadsafe`, one wake-up per page. The
+number of requests in flight is bounded so `execute_async` never waits inside the driver for a free stream id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from cassandra.cluster import ResponseFuture, ResultSet, Session
+from cassandra.query import Statement
+
+from app.errors import classify
+from app.types import Row
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Row]
+    paging_state: bytes | None
+
+
+class Database:
+    """The one seam between the service and the driver: a session, a request timeout, a bound on requests in flight."""
+
+    def __init__(self, session: Session, *, request_timeout: float, max_in_flight: int) -> None:
+        self.session = session
+        self.request_timeout = request_timeout
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self.pages_fetched = 0
+
+    async def execute(
+        self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
+    ) -> Page:
+        """Run one request and return its (first) page; driver failures come out as `DatabaseError`."""
+        if page_size is not None:
+            statement.fetch_size = page_size
+        await self._slots.acquire()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Page] = loop.create_future()
+        try:
+            response = self.session.execute_async(statement, paging_state=paging_state, timeout=self.request_timeout)
+        except Exception as exc:
+            self._slots.release()
+            raise classify(exc) from exc
+        response.add_callbacks(
+            _on_rows, _on_error, callback_args=(response, loop, waiter, self), errback_args=(loop, waiter, self)
+        )
+        try:
+            page = await waiter
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise classify(exc) from exc
+        self.pages_fetched += 1
+        return page
+
+    async def pages(
+        self, statement: Statement, *, page_size: int, paging_state: bytes | None = None
+    ) -> AsyncIterator[Page]:
+        """Yield pages in order, fetching page N+1 only after page N was taken and the consumer came back for more."""
+        state = paging_state
+        while True:
+            page = await self.execute(statement, page_size=page_size, paging_state=state)
+            yield page
+            if page.paging_state is None:
+                return
+            state = page.paging_state
+
+    def _done(self) -> None:
+        self._slots.release()
+
+
+def _on_rows(rows: list[Row], response: ResponseFuture, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Page], db: Database) -> None:
+    # Runs on the driver's IO thread; an exception here would be swallowed by the driver, so nothing may raise.
+    try:
+        page = Page(rows, ResultSet(response, rows).paging_state)
+    except BaseException as exc:  # noqa: BLE001
+        _hand_over(loop, waiter, db, None, exc)
+        return
+    _hand_over(loop, waiter, db, page, None)
+
+
+def _on_error(exc: BaseException, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Page], db: Database) -> None:
+    _hand_over(loop, waiter, db, None, exc)
+
+
+def _hand_over(
+    loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Page], db: Database, page: Page | None, exc: BaseException | None
+) -> None:
+    try:
+        loop.call_soon_threadsafe(_settle, waiter, db, page, exc)
+    except RuntimeError:
+        pass  # the loop is closed: nobody is waiting any more
+
+
+def _settle(waiter: asyncio.Future[Page], db: Database, page: Page | None, exc: BaseException | None) -> None:
+    db._done()
+    if waiter.done():
+        return  # the awaiting task was cancelled; the answer is dropped
+    if exc is not None:
+        waiter.set_exception(exc)
+    else:
+        waiter.set_result(page)  # type: ignore[arg-type]
+
+

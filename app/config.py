@@ -1,0 +1,135 @@
+"""Configuration from the environment and `.env`: Astra through a Secure Connect Bundle, or self-hosted contact points."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from app.errors import ConfigError
+
+ASTRA_VARIABLES = (
+    "ASTRA_DB_CLIENT_ID",
+    "ASTRA_DB_CLIENT_SECRET",
+    "ASTRA_DB_SECURE_BUNDLE_PATH",
+    "ASTRA_DB_KEYSPACE",
+)
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+
+
+class Mode(str, Enum):
+    ASTRA = "astra"
+    SELF_HOSTED = "self-hosted"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; names are the environment variables, case-insensitive."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Astra DB (all four, or none)
+    astra_db_client_id: str | None = None
+    astra_db_client_secret: SecretStr | None = None
+    astra_db_secure_bundle_path: Path | None = None
+    astra_db_keyspace: str | None = None
+
+    # Self-hosted Cassandra
+    cassandra_contact_points: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    cassandra_port: int = Field(default=9042, ge=1, le=65535)
+    cassandra_local_dc: str | None = None
+    cassandra_username: str | None = None
+    cassandra_password: SecretStr | None = None
+    cassandra_keyspace: str = "sample"
+    cassandra_replication: str = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+    cassandra_protocol_version: int | None = Field(default=None, ge=3, le=5)
+
+    # Behaviour
+    read_consistency: str | None = None
+    write_consistency: str | None = None
+    request_timeout: float = Field(default=5.0, gt=0, le=120, description="driver timeout per request, seconds")
+    connect_timeout: float = Field(default=10.0, gt=0, le=120)
+    page_size: int = Field(default=1000, ge=1, le=10_000, description="rows per driver page when streaming")
+    max_page_size: int = Field(default=5000, ge=1, le=100_000)
+    max_in_flight: int = Field(default=1024, ge=1, le=32_768, description="database requests in flight per process")
+    stream_read_ahead: int = Field(default=1, ge=0, le=1, description="pages fetched ahead of the client (0 or 1)")
+    page_state_secret: SecretStr | None = None
+    init_schema_on_startup: bool = False
+    log_level: str = "info"
+
+    @field_validator("cassandra_contact_points", mode="before")
+    @classmethod
+    def _split_contact_points(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("read_consistency", "write_consistency")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        from cassandra import ConsistencyLevel
+
+        if value is not None and value.strip().upper() not in ConsistencyLevel.name_to_value:
+            raise ValueError(f"unknown consistency level {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_consistent(self) -> Settings:
+        given = {
+            "ASTRA_DB_CLIENT_ID": self.astra_db_client_id,
+            "ASTRA_DB_CLIENT_SECRET": self.astra_db_client_secret,
+            "ASTRA_DB_SECURE_BUNDLE_PATH": self.astra_db_secure_bundle_path,
+            "ASTRA_DB_KEYSPACE": self.astra_db_keyspace,
+        }
+        present = [name for name, value in given.items() if value]
+        if present and len(present) < len(given):
+            missing = ", ".join(name for name in given if name not in present)
+            raise ConfigError(f"Astra DB configuration is incomplete: {missing} not set (all four ASTRA_DB_* are needed)")
+        if present and "cassandra_contact_points" in self.model_fields_set:
+            raise ConfigError(
+                "both ASTRA_DB_SECURE_BUNDLE_PATH and CASSANDRA_CONTACT_POINTS are set: choose Astra or self-hosted"
+            )
+        if not self.cassandra_contact_points:
+            raise ConfigError("CASSANDRA_CONTACT_POINTS is empty")
+        if not IDENTIFIER.match(self.keyspace):
+            raise ConfigError(f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)")
+        if self.max_page_size < self.page_size:
+            raise ConfigError("PAGE_SIZE is larger than MAX_PAGE_SIZE")
+        return self
+
+    @property
+    def mode(self) -> Mode:
+        return Mode.ASTRA if self.astra_db_secure_bundle_path else Mode.SELF_HOSTED
+
+    @property
+    def keyspace(self) -> str:
+        return self.astra_db_keyspace or self.cassandra_keyspace
+
+    @cached_property
+    def describe(self) -> str:
+        """A one-line, secret-free summary for the start-up log."""
+        if self.mode is Mode.ASTRA:
+            return f"Astra DB via bundle {self.astra_db_secure_bundle_path}, keyspace {self.keyspace}"
+        points = ",".join(self.cassandra_contact_points)
+        return f"Cassandra at {points}:{self.cassandra_port}, keyspace {self.keyspace}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings, with pydantic's validation errors folded into one ConfigError line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            if isinstance(err.get("ctx", {}).get("error"), ConfigError):
+                problems.append(str(err["ctx"]["error"]))
+            else:
+                where = ".".join(str(p) for p in err["loc"]).upper() or "configuration"
+                problems.append(f"{where}: {err['msg']}")
+        raise ConfigError("; ".join(problems)) from None

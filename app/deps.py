@@ -1,0 +1,34 @@
+"""What a route may ask for; all of it is created in the lifespan and lives in the request's state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.bridge import Database
+from app.config import Settings
+from app.page_state import PageStateCodec
+from app.statements import Statements
+
+
+def get_db(request: Request) -> Database:
+    return request.state.db  # type: ignore[no-any-return]
+
+
+def get_statements(request: Request) -> Statements:
+    return request.state.statements  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.state.settings  # type: ignore[no-any-return]
+
+
+def get_codec(request: Request) -> PageStateCodec:
+    return request.state.codec  # type: ignore[no-any-return]
+
+
+DatabaseDep = Annotated[Database, Depends(get_db)]
+StatementsDep = Annotated[Statements, Depends(get_statements)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CodecDep = Annotated[PageStateCodec, Depends(get_codec)]

@@ -1,0 +1,55 @@
+"""Rows to bytes with orjson: whole documents, and streams framed as a JSON array or as NDJSON, one pass per page."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from app.types import Row
+
+_F32 = struct.Struct("<f")
+
+
+def float32_shortest(value: float | None) -> float | None:
+    """The shortest decimal that reads back as the same 32-bit float: 4.800000190734863 -> 4.8."""
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return value
+    target = _F32.pack(value)
+    for digits in range(1, 10):
+        candidate = float(f"{value:.{digits}g}")
+        if _F32.pack(candidate) == target:
+            return candidate
+    return value
+
+
+def _default(obj: Any) -> Any:
+    # The driver's collection types (SortedSet, OrderedMapSerializedKey) are the only non-native values we can meet.
+    if isinstance(obj, (set, frozenset)) or type(obj).__name__ == "SortedSet":
+        return list(obj)
+    if type(obj).__name__ == "OrderedMapSerializedKey":
+        return dict(obj)
+    raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+def dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, default=_default)
+
+
+def json_response(obj: Any, status_code: int = 200) -> Response:
+    return Response(dumps(obj), status_code=status_code, media_type="application/json")
+
+
+def ndjson_page(rows: list[Row]) -> bytes:
+    """One line per row; a single join keeps it to one buffer per page."""
+    return b"\n".join(orjson.dumps(row, default=_default) for row in rows) + b"\n" if rows else b""
+
+
+def json_array_page(rows: list[Row], *, first: bool) -> bytes:
+    """A page's rows as the inside of a JSON array, with the comma that joins it to the previous page."""
+    if not rows:
+        return b""
+    inner = orjson.dumps(rows, default=_default)[1:-1]
+    return inner if first else b"," + inner

@@ -1,0 +1,53 @@
+"""The sample's animal endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from starlette.responses import Response
+
+from app import repository
+from app.deps import CodecDep, DatabaseDep, SettingsDep, StatementsDep
+from app.encoding import json_response
+from app.models import Animal, Inserted
+from app.routes.listing import LISTING_RESPONSES, FormatParam, PageSizeParam, PageStateParam, answer_listing
+
+router = APIRouter(tags=["animals"])
+KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
+
+
+@router.get("/animal/{genus}/{species}", response_model=Animal, responses={404: {"description": "no such animal"}})
+async def read_animal(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species: KeyPath) -> Response:
+    """One animal by its full key."""
+    row = await repository.get_animal(db, st, genus, species)
+    if row is None:
+        raise HTTPException(404, f"no animal {genus} {species}")
+    return json_response(row)
+
+
+@router.get("/animal/{genus}", response_model=list[Animal], responses=LISTING_RESPONSES)
+async def read_animals(
+    request: Request,
+    genus: KeyPath,
+    db: DatabaseDep,
+    st: StatementsDep,
+    settings: SettingsDep,
+    codec: CodecDep,
+    format: FormatParam = None,
+    page_size: PageSizeParam = None,
+    page_state: PageStateParam = None,
+) -> Response:
+    """Every animal of a genus, in species order: streamed as JSON or NDJSON, or paged with a cursor."""
+    return await answer_listing(
+        request, settings, codec, f"animals:{genus}",
+        lambda size, state: repository.animal_pages(db, st, genus, page_size=size, paging_state=state),
+        format, page_size, page_state,
+    )
+
+
+@router.post("/animal", response_model=Inserted)
+async def create_animal(animal: Animal, db: DatabaseDep, st: StatementsDep) -> Response:
+    """Insert or replace an animal."""
+    await repository.upsert_animal(db, st, animal)
+    return json_response({"inserted": True})

@@ -1,0 +1,25 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from app import repository
+from app.deps import DatabaseDep, StatementsDep
+from app.encoding import json_response
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def read_health() -> Response:
+    """The process is up (says nothing about Cassandra)."""
+    return json_response({"status": "ok"})
+
+
+@router.get("/readyz", responses={503: {"description": "Cassandra unreachable"}})
+async def read_ready(db: DatabaseDep, st: StatementsDep) -> Response:
+    """A cheap query reached Cassandra; otherwise 503 (through the error mapping)."""
+    version = await repository.ping(db, st)
+    return json_response({"status": "ready", "cassandra": version})

@@ -1,0 +1,51 @@
+"""Query parameters shared by the genus listings, and the one function that answers them in any framing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Query, Request
+from starlette.responses import Response
+
+from app.bridge import Page
+from app.config import Settings
+from app.page_state import PageStateCodec
+from app.streaming import Framing, choose_framing, one_page, stream_pages
+
+FormatParam = Annotated[
+    Framing | None,
+    Query(description="json (a streamed array), ndjson (one object per line), or page (one page and a cursor)"),
+]
+PageSizeParam = Annotated[int | None, Query(ge=1, le=100_000, description="rows per page (bounded by MAX_PAGE_SIZE)")]
+PageStateParam = Annotated[
+    str | None, Query(max_length=4096, description="cursor from a previous page's next_page_state; empty for the first")
+]
+
+LISTING_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "A JSON array (streamed), NDJSON lines, or a page with a cursor",
+        "content": {"application/x-ndjson": {}, "application/jsonl": {}},
+    },
+    400: {"description": "page_state not valid for this query"},
+    503: {"description": "Cassandra unavailable"},
+    504: {"description": "Cassandra timed out"},
+}
+
+
+async def answer_listing(
+    request: Request,
+    settings: Settings,
+    codec: PageStateCodec,
+    query: str,
+    fetch: Callable[[int, bytes | None], AsyncIterator[Page]],
+    format: Framing | None,
+    page_size: int | None,
+    page_state: str | None,
+) -> Response:
+    framing, media_type = choose_framing(request, format, page_state)
+    size = min(page_size or settings.page_size, settings.max_page_size)
+    if framing is Framing.PAGE:
+        state = codec.open(page_state, query) if page_state else None
+        return await one_page(fetch(size, state), codec, query)
+    return await stream_pages(fetch(size, None), framing, media_type, read_ahead_pages=settings.stream_read_ahead)

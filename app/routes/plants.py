@@ -1,0 +1,53 @@
+"""The sample's plant endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from starlette.responses import Response
+
+from app import repository
+from app.deps import CodecDep, DatabaseDep, SettingsDep, StatementsDep
+from app.encoding import json_response
+from app.models import Inserted, Plant
+from app.routes.listing import LISTING_RESPONSES, FormatParam, PageSizeParam, PageStateParam, answer_listing
+
+router = APIRouter(tags=["plants"])
+KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
+
+
+@router.get("/plant/{genus}/{species}", response_model=Plant, responses={404: {"description": "no such plant"}})
+async def read_plant(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species: KeyPath) -> Response:
+    """One plant by its full key."""
+    row = await repository.get_plant(db, st, genus, species)
+    if row is None:
+        raise HTTPException(404, f"no plant {genus} {species}")
+    return json_response(row)
+
+
+@router.get("/plant/{genus}", response_model=list[Plant], responses=LISTING_RESPONSES)
+async def read_plants(
+    request: Request,
+    genus: KeyPath,
+    db: DatabaseDep,
+    st: StatementsDep,
+    settings: SettingsDep,
+    codec: CodecDep,
+    format: FormatParam = None,
+    page_size: PageSizeParam = None,
+    page_state: PageStateParam = None,
+) -> Response:
+    """Every plant of a genus, in species order: streamed as JSON or NDJSON, or paged with a cursor."""
+    return await answer_listing(
+        request, settings, codec, f"plants:{genus}",
+        lambda size, state: repository.plant_pages(db, st, genus, page_size=size, paging_state=state),
+        format, page_size, page_state,
+    )
+
+
+@router.post("/plant", response_model=Inserted)
+async def create_plant(plant: Plant, db: DatabaseDep, st: StatementsDep) -> Response:
+    """Insert or replace a plant."""
+    await repository.upsert_plant(db, st, plant)
+    return json_response({"inserted": True})

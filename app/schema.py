@@ -1,0 +1,71 @@
+"""Apply `schema/` to a keyspace: the keyspace itself (self-hosted only), the tables, and the sample data.
+
+Used by `scripts/init-db`, by `INIT_SCHEMA_ON_STARTUP=true`, and by the tests' throwaway keyspaces. Blocking on
+purpose: it runs before serving or in a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from cassandra.cluster import Session
+
+from app.config import IDENTIFIER, Mode, Settings
+
+log = logging.getLogger("app.schema")
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+KEYSPACE_FILE = "keyspace.cql"
+TABLES_FILE = "001_tables.cql"
+SAMPLE_DATA_FILE = "002_sample_data.cql"
+DDL_TIMEOUT = 60.0
+
+
+def cql_statements(text: str) -> list[str]:
+    """Split a CQL file into statements: `--` comments dropped, `;` at a line's end closes a statement."""
+    statements, current = [], []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        current.append(line)
+        if stripped.endswith(";"):
+            statements.append("\n".join(current).rstrip().rstrip(";"))
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return statements
+
+
+def keyspace_cql(keyspace: str, replication: str) -> str:
+    if not IDENTIFIER.match(keyspace):
+        raise ValueError(f"invalid keyspace name {keyspace!r}")
+    if not re.fullmatch(r"\{[\w\s':,.-]*\}", replication):
+        raise ValueError(f"CASSANDRA_REPLICATION must be a CQL map literal, got {replication!r}")
+    template = (SCHEMA_DIR / KEYSPACE_FILE).read_text()
+    [statement] = cql_statements(template)
+    return statement.format(keyspace=keyspace, replication=replication)
+
+
+def apply_schema(session: Session, settings: Settings, *, keyspace: str | None = None, sample_data: bool = True) -> None:
+    """Create what is missing and upsert the sample rows; running it twice changes nothing."""
+    keyspace = keyspace or settings.keyspace
+    if settings.mode is Mode.SELF_HOSTED:
+        session.execute(keyspace_cql(keyspace, settings.cassandra_replication), timeout=DDL_TIMEOUT)
+    session.set_keyspace(keyspace)
+    files = [TABLES_FILE] + ([SAMPLE_DATA_FILE] if sample_data else [])
+    for name in files:
+        statements = cql_statements((SCHEMA_DIR / name).read_text())
+        for statement in statements:
+            session.execute(statement, timeout=DDL_TIMEOUT)
+        log.info("applied %s (%d statements) to keyspace %s", name, len(statements), keyspace)
+    if session.cluster is not None:
+        session.cluster.control_connection.wait_for_schema_agreement()
+
+
+def drop_keyspace(session: Session, keyspace: str) -> None:
+    if not IDENTIFIER.match(keyspace):
+        raise ValueError(f"invalid keyspace name {keyspace!r}")
+    session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=DDL_TIMEOUT)
