@@ -84,7 +84,11 @@ def connect(settings: Settings, *, keyspace: str | None = None) -> tuple[Cluster
 def describe_connect_failure(settings: Settings, exc: BaseException, keyspace: str | None) -> str:
     where = settings.describe
     if isinstance(exc, NoHostAvailable):
-        reasons = list(exc.errors.values())
+        errors = exc.errors or {}
+        reasons = list(errors.values()) if isinstance(errors, dict) else list(errors)
+        # The driver reports a missing keyspace as "no host" while naming the keyspace in its message.
+        if keyspace and ("using keyspace" in str(exc) or any("does not exist" in str(r) for r in reasons)):
+            return f"keyspace {keyspace!r} does not exist: run scripts/init-db (self-hosted) or create it in the Astra console"
         if any(isinstance(r, AuthenticationFailed) for r in reasons):
             return f"authentication to {where} failed: check the credentials (client id / secret, or username / password)"
         detail = "; ".join(sorted({_short(r) for r in reasons})) or "no host answered"

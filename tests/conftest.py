@@ -98,14 +98,14 @@ class Server:
 def start_server(env: dict[str, str], log: Path, *, wait_ready: bool = True, timeout: float = 60) -> Server:
     """A real uvicorn serving app.main:app, for what needs a socket: streaming, disconnects, shutdown, start-up."""
     port = free_port()
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--loop", "uvloop", "--http", "httptools"],
-        cwd=ROOT,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--loop", "uvloop", "--http", "httptools"],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     if wait_ready:
         deadline = time.monotonic() + timeout
