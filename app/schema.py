@@ -49,7 +49,9 @@ def keyspace_cql(keyspace: str, replication: str) -> str:
     return statement.format(keyspace=keyspace, replication=replication)
 
 
-def apply_schema(session: Session, settings: Settings, *, keyspace: str | None = None, sample_data: bool = True) -> None:
+def apply_schema(
+    session: Session, settings: Settings, *, keyspace: str | None = None, sample_data: bool = True
+) -> None:
     """Create what is missing and upsert the sample rows; running it twice changes nothing."""
     keyspace = keyspace or settings.keyspace
     if settings.mode is Mode.SELF_HOSTED:

@@ -100,7 +100,18 @@ def start_server(env: dict[str, str], log: Path, *, wait_ready: bool = True, tim
     port = free_port()
     with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--loop", "uvloop", "--http", "httptools"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--port",
+                str(port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+            ],
             cwd=ROOT,
             env=env,
             stdout=handle,

@@ -70,7 +70,9 @@ def test_the_secret_never_appears_in_the_settings_repr() -> None:
 
 def test_launcher_exits_with_one_line_on_contradictory_configuration() -> None:
     env = service_env(load_settings(), ASTRA_DB_KEYSPACE="sample")
-    result = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("configuration error: Astra DB configuration is incomplete")

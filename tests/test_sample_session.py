@@ -1,4 +1,4 @@
-"""The original sample's curl session, verbatim, against the real node: the promise that existing clients keep working."""
+"""The original sample's curl session, verbatim, against the real node: existing clients keep working."""
 
 from __future__ import annotations
 

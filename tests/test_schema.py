@@ -44,7 +44,9 @@ def test_init_db_script_creates_a_fresh_keyspace_with_the_sample_data(cql: Sessi
     keyspace = unique("initdb_")
     env = service_env(settings, CASSANDRA_KEYSPACE=keyspace)
     try:
-        result = subprocess.run([str(ROOT / "scripts/init-db")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [str(ROOT / "scripts/init-db")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0, result.stderr
         count = cql.execute(f"SELECT count(*) AS n FROM {keyspace}.plants WHERE genus = 'Plantago'").one()["n"]
         assert count == 88
