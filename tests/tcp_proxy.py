@@ -50,7 +50,9 @@ class TcpProxy:
             self._pipe(upstream_reader, client_writer, upstream_writer),
         )
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, other: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, other: asyncio.StreamWriter
+    ) -> None:
         try:
             while data := await reader.read(CHUNK):
                 writer.write(data)
@@ -80,9 +82,17 @@ class TcpProxy:
         if self._server is None:
             self._run(self._listen())
 
+    async def _shutdown(self) -> None:
+        await self._cut()
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def close(self) -> None:
+        """Cut everything and stop the proxy's thread."""
         with contextlib.suppress(RuntimeError, TimeoutError):
-            self._run(self._cut())
+            self._run(self._shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
