@@ -1,14 +1,28 @@
-"""Open and close the driver's Cluster for either deployment: Astra through its bundle, or self-hosted contact points."""
+"""Open and close the driver's Cluster for either deployment: Astra through its bundle, or self-hosted contact points.
+
+Every start-up failure becomes one `StartupError` line naming the variable or the service to look at.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import ssl
+import urllib.error
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cassandra import AuthenticationFailed, ConsistencyLevel, DriverException, InvalidRequest
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
-from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.policies import (
+    ConstantReconnectionPolicy,
+    ConstantSpeculativeExecutionPolicy,
+    DCAwareRoundRobinPolicy,
+    TokenAwarePolicy,
+)
 from cassandra.query import dict_factory
 
 from app.config import Mode, Settings
@@ -25,24 +39,20 @@ def build_cluster(settings: Settings) -> Cluster:
         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=settings.cassandra_local_dc)),
         request_timeout=settings.request_timeout,
         row_factory=dict_factory,
+        # Only idempotent statements are speculated on (all of ours are): a hung coordinator costs one delay.
+        speculative_execution_policy=ConstantSpeculativeExecutionPolicy(settings.speculative_delay, 1)
+        if settings.speculative_delay
+        else None,
     )
     common: dict[str, object] = {
         "execution_profiles": {EXEC_PROFILE_DEFAULT: profile},
+        # A node that comes back is used again within about a second; never give up (the default stops after 64).
+        "reconnection_policy": ConstantReconnectionPolicy(settings.reconnect_delay, max_attempts=None),
         "connect_timeout": settings.connect_timeout,
         "control_connection_timeout": settings.connect_timeout,
     }
     if settings.mode is Mode.ASTRA:
-        bundle = settings.astra_db_secure_bundle_path
-        assert bundle is not None and settings.astra_db_client_secret is not None
-        _check_bundle(str(bundle))
-        return Cluster(
-            cloud={"secure_connect_bundle": str(bundle)},
-            auth_provider=PlainTextAuthProvider(
-                settings.astra_db_client_id, settings.astra_db_client_secret.get_secret_value()
-            ),
-            protocol_version=settings.cassandra_protocol_version or ASTRA_PROTOCOL_VERSION,
-            **common,  # type: ignore[arg-type]
-        )
+        return _astra_cluster(settings, common)
     if settings.cassandra_username:
         password = settings.cassandra_password.get_secret_value() if settings.cassandra_password else ""
         common["auth_provider"] = PlainTextAuthProvider(settings.cassandra_username, password)
@@ -55,10 +65,92 @@ def build_cluster(settings: Settings) -> Cluster:
     )
 
 
+def _astra_cluster(settings: Settings, common: dict[str, object]) -> Cluster:
+    """The bundle only: the driver takes the endpoints (SNI) and TLS from it, and the token as the password."""
+    bundle = settings.astra_db_secure_bundle_path
+    assert bundle is not None and settings.astra_db_client_secret is not None
+    _check_bundle(str(bundle))
+    cloud = {
+        "secure_connect_bundle": str(bundle),
+        # Unzip into the system temp dir, not beside the zip (often a read-only mount); removed again at once.
+        "use_default_tempdir": True,
+        # Bounds the metadata request, which the driver otherwise gives 5 s.
+        "connect_timeout": settings.connect_timeout,
+    }
+    token = PlainTextAuthProvider(settings.astra_db_client_id, settings.astra_db_client_secret.get_secret_value())
+    # The driver fetches /metadata inside Cluster(); it logs a traceback for a failure we report in one line anyway.
+    with _quiet("cassandra.datastax.cloud"):
+        try:
+            return Cluster(
+                cloud=cloud,
+                auth_provider=token,
+                protocol_version=settings.cassandra_protocol_version or ASTRA_PROTOCOL_VERSION,
+                **common,  # type: ignore[arg-type]
+            )
+        except Exception as exc:
+            raise StartupError(describe_bundle_failure(str(bundle), exc, settings.connect_timeout)) from None
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was
+
+
+def describe_bundle_failure(path: str, exc: BaseException, timeout: float) -> str:
+    """One line for what went wrong between reading the bundle and the metadata service's answer."""
+    if isinstance(exc, DriverException) and "metadata service at" in str(exc):
+        url = str(exc).split("metadata service at ", 1)[1].split(" ", 1)[0].rstrip(".")
+        cause = _root_cause(exc)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return (
+                f"the Astra metadata service at {url} is not trusted by the bundle's CA ({cause.verify_message}): "
+                f"is {path} the bundle of this database?"
+            )
+        if isinstance(cause, ssl.SSLError):
+            return (
+                f"the Astra metadata service at {url} refused the bundle's client certificate ({cause.reason}): "
+                f"is {path} the bundle of this database?"
+            )
+        if isinstance(cause, (TimeoutError, socket.timeout)):
+            return (
+                f"the Astra metadata service at {url} did not answer within CONNECT_TIMEOUT={timeout:g}s: "
+                "is the database running (Astra console)?"
+            )
+        if isinstance(cause, ConnectionRefusedError):
+            return (
+                f"the Astra metadata service at {url} refused the connection: is the database running (Astra console)?"
+            )
+        return f"cannot reach the Astra metadata service at {url} (named in the bundle): {_short(cause)}"
+    if isinstance(exc, (ssl.SSLError, ValueError, KeyError, OSError, DriverException)):
+        return f"ASTRA_DB_SECURE_BUNDLE_PATH: {path} is not a usable Secure Connect Bundle ({_short(exc)})"
+    return f"cannot use the Secure Connect Bundle {path}: {_short(exc)}"
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The error under the driver's DriverException (raised inside `except`, so it is the __context__)."""
+    cause: BaseException = exc
+    while True:
+        if isinstance(cause, urllib.error.URLError) and isinstance(cause.reason, BaseException):
+            cause = cause.reason
+            continue
+        inner = cause.__cause__ or cause.__context__
+        if inner is None:
+            return cause
+        cause = inner
+
+
 def _check_bundle(path: str) -> None:
+    """Fail before the driver does, with the variable's name in the line (the driver's own errors name neither)."""
     try:
         with zipfile.ZipFile(path) as bundle:
             names = set(bundle.namelist())
+            config = bundle.read("config.json") if "config.json" in names else b"{}"
     except FileNotFoundError:
         raise StartupError(f"ASTRA_DB_SECURE_BUNDLE_PATH: no file at {path}") from None
     except PermissionError:
@@ -67,7 +159,14 @@ def _check_bundle(path: str) -> None:
         raise StartupError(f"ASTRA_DB_SECURE_BUNDLE_PATH: {path} is not a Secure Connect Bundle zip ({exc})") from None
     missing = {"config.json", "ca.crt", "cert", "key"} - names
     if missing:
-        raise StartupError(f"ASTRA_DB_SECURE_BUNDLE_PATH: {path} lacks {', '.join(sorted(missing))}")
+        raise StartupError(f"ASTRA_DB_SECURE_BUNDLE_PATH: {path} lacks {', '.join(sorted(missing))} at its root")
+    try:
+        metadata_service = json.loads(config)
+        _ = (metadata_service["host"], int(metadata_service["port"]))
+    except (ValueError, KeyError, TypeError):
+        raise StartupError(
+            f"ASTRA_DB_SECURE_BUNDLE_PATH: the config.json in {path} does not name the metadata service (host, port)"
+        ) from None
 
 
 def connect(settings: Settings, *, keyspace: str | None = None) -> tuple[Cluster, Session]:
@@ -82,21 +181,33 @@ def connect(settings: Settings, *, keyspace: str | None = None) -> tuple[Cluster
 
 
 def describe_connect_failure(settings: Settings, exc: BaseException, keyspace: str | None) -> str:
+    """One line for a failed `Cluster.connect`: which credentials, keyspace or hosts to look at."""
     where = settings.describe
+    astra = settings.mode is Mode.ASTRA
+    missing_keyspace = (
+        f"keyspace {keyspace!r} does not exist: create it in the Astra console (the service never creates it on Astra)"
+        if astra
+        else f"keyspace {keyspace!r} does not exist: run scripts/init-db"
+    )
+    credentials = (
+        "check ASTRA_DB_CLIENT_ID and ASTRA_DB_CLIENT_SECRET (the application token)"
+        if astra
+        else "check CASSANDRA_USERNAME and CASSANDRA_PASSWORD"
+    )
     if isinstance(exc, NoHostAvailable):
         errors = exc.errors or {}
         reasons = list(errors.values()) if isinstance(errors, dict) else list(errors)
         # The driver reports a missing keyspace as "no host" while naming the keyspace in its message.
         if keyspace and ("using keyspace" in str(exc) or any("does not exist" in str(r) for r in reasons)):
-            return f"keyspace {keyspace!r} does not exist: run scripts/init-db (self-hosted) or create it in the Astra console"
+            return missing_keyspace
         if any(isinstance(r, AuthenticationFailed) for r in reasons):
-            return f"authentication to {where} failed: check the credentials (client id / secret, or username / password)"
+            return f"authentication to {where} failed: {credentials}"
         detail = "; ".join(sorted({_short(r) for r in reasons})) or "no host answered"
         return f"cannot reach {where}: {detail}"
     if isinstance(exc, AuthenticationFailed):
-        return f"authentication to {where} failed: check the credentials"
+        return f"authentication to {where} failed: {credentials}"
     if isinstance(exc, InvalidRequest) and keyspace and "does not exist" in str(exc):
-        return f"keyspace {keyspace!r} does not exist: run scripts/init-db (self-hosted) or create it in the Astra console"
+        return missing_keyspace
     if isinstance(exc, DriverException) and "metadata service" in str(exc):
         return f"cannot reach the Astra metadata service named in the bundle: {exc}"
     return f"cannot connect to {where}: {_short(exc)}"

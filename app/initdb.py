@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         apply_schema(session, settings, sample_data=not args.no_sample_data)
+    except StartupError as exc:
+        print(f"init-db: {exc}", file=sys.stderr)
+        return 1
     finally:
         cluster.shutdown()
     print(f"==> Schema and sample data ready in keyspace {settings.keyspace} ({settings.describe})")

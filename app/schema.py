@@ -10,9 +10,11 @@ import logging
 import re
 from pathlib import Path
 
+from cassandra import InvalidRequest
 from cassandra.cluster import Session
 
 from app.config import IDENTIFIER, Mode, Settings
+from app.errors import StartupError
 
 log = logging.getLogger("app.schema")
 
@@ -56,7 +58,13 @@ def apply_schema(
     keyspace = keyspace or settings.keyspace
     if settings.mode is Mode.SELF_HOSTED:
         session.execute(keyspace_cql(keyspace, settings.cassandra_replication), timeout=DDL_TIMEOUT)
-    session.set_keyspace(keyspace)
+    try:
+        session.set_keyspace(keyspace)
+    except InvalidRequest as exc:
+        if settings.mode is Mode.ASTRA and "does not exist" in str(exc):
+            # Astra refuses CREATE KEYSPACE over CQL: the keyspace is made in its console, never here.
+            raise StartupError(f"keyspace {keyspace!r} does not exist: create it in the Astra console") from None
+        raise
     files = [TABLES_FILE] + ([SAMPLE_DATA_FILE] if sample_data else [])
     for name in files:
         statements = cql_statements((SCHEMA_DIR / name).read_text())
