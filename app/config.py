@@ -1,15 +1,15 @@
-"""Configuration from the environment and `.env`: Astra through a Secure Connect Bundle, or self-hosted contact points."""
+"""Configuration from the environment and `.env`: Astra through a Secure Connect Bundle, or self-hosted Cassandra."""
 
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 from app.errors import ConfigError
 
@@ -22,7 +22,7 @@ ASTRA_VARIABLES = (
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     ASTRA = "astra"
     SELF_HOSTED = "self-hosted"
 
@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     write_consistency: str | None = None
     request_timeout: float = Field(default=5.0, gt=0, le=120, description="driver timeout per request, seconds")
     connect_timeout: float = Field(default=10.0, gt=0, le=120)
+    server_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="overall bound per request until its response starts, seconds (504)"
+    )
+    shutdown_drain_seconds: float = Field(
+        default=30.0, ge=0, le=3600, description="on SIGTERM, how long in-flight requests and streams may finish"
+    )
+    reconnect_delay: float = Field(default=1.0, gt=0, le=60, description="seconds between reconnection attempts")
+    speculative_delay: float = Field(
+        default=0.5, ge=0, le=60, description="seconds before an idempotent request also goes to another node (0: off)"
+    )
     page_size: int = Field(default=1000, ge=1, le=10_000, description="rows per driver page when streaming")
     max_page_size: int = Field(default=5000, ge=1, le=100_000)
     max_in_flight: int = Field(default=1024, ge=1, le=32_768, description="database requests in flight per process")
@@ -60,6 +70,28 @@ class Settings(BaseSettings):
     page_state_secret: SecretStr | None = None
     init_schema_on_startup: bool = False
     log_level: str = "info"
+
+    # Hardened edges (issue 6): access control, admission limits, request bodies, metrics
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="comma-separated keys accepted for writes (and reads with PROTECT_READS)"
+    )
+    allow_anonymous_writes: bool = Field(default=False, description="with API_KEYS unset, let anyone write (demo)")
+    protect_reads: bool = Field(default=False, description="require an API key for reads too (probes stay open)")
+    max_body_bytes: int = Field(default=262_144, ge=1024, le=64 * 1024 * 1024, description="larger bodies get 413")
+    max_concurrent_requests: int = Field(
+        default=256, ge=1, le=32_768, description="requests handled at once per process; more wait, then get 503"
+    )
+    max_queued_requests: int = Field(default=512, ge=0, le=100_000, description="requests waiting for a slot")
+    queue_timeout_ms: int = Field(default=200, ge=0, le=60_000, description="longest wait for a slot before 503")
+    max_streams: int = Field(default=64, ge=1, le=10_000, description="open JSON/NDJSON streams per process")
+    metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_api_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
 
     @field_validator("cassandra_contact_points", mode="before")
     @classmethod
@@ -88,7 +120,9 @@ class Settings(BaseSettings):
         present = [name for name, value in given.items() if value]
         if present and len(present) < len(given):
             missing = ", ".join(name for name in given if name not in present)
-            raise ConfigError(f"Astra DB configuration is incomplete: {missing} not set (all four ASTRA_DB_* are needed)")
+            raise ConfigError(
+                f"Astra DB configuration is incomplete: {missing} not set (all four ASTRA_DB_* are needed)"
+            )
         if present and "cassandra_contact_points" in self.model_fields_set:
             raise ConfigError(
                 "both ASTRA_DB_SECURE_BUNDLE_PATH and CASSANDRA_CONTACT_POINTS are set: choose Astra or self-hosted"
@@ -96,7 +130,9 @@ class Settings(BaseSettings):
         if not self.cassandra_contact_points:
             raise ConfigError("CASSANDRA_CONTACT_POINTS is empty")
         if not IDENTIFIER.match(self.keyspace):
-            raise ConfigError(f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)")
+            raise ConfigError(
+                f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)"
+            )
         if self.max_page_size < self.page_size:
             raise ConfigError("PAGE_SIZE is larger than MAX_PAGE_SIZE")
         return self

@@ -12,19 +12,21 @@ from app.page_state import PageStateCodec
 from app.statements import Statements
 
 
-def get_db(request: Request) -> Database:
+# `async def`, not `def`: FastAPI runs a plain `def` dependency in its thread pool, one thread hop per dependency
+# per request; these only read the request's state.
+async def get_db(request: Request) -> Database:
     return request.state.db  # type: ignore[no-any-return]
 
 
-def get_statements(request: Request) -> Statements:
+async def get_statements(request: Request) -> Statements:
     return request.state.statements  # type: ignore[no-any-return]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.state.settings  # type: ignore[no-any-return]
 
 
-def get_codec(request: Request) -> PageStateCodec:
+async def get_codec(request: Request) -> PageStateCodec:
     return request.state.codec  # type: ignore[no-any-return]
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from app.types import Row
 
 _F32 = struct.Struct("<f")
+_BOUNDARY = b'},{"'
 
 
 def float32_shortest(value: float | None) -> float | None:
@@ -43,12 +44,22 @@ def json_response(obj: Any, status_code: int = 200) -> Response:
 
 
 def ndjson_page(rows: list[Row]) -> bytes:
-    """One line per row; a single join keeps it to one buffer per page."""
-    return b"\n".join(orjson.dumps(row, default=_default) for row in rows) + b"\n" if rows else b""
+    """A page as NDJSON from one orjson pass (5-13x faster than one `dumps` per row: bench/encoding.py).
+
+    Inside a JSON string a quote is always escaped, so the bytes `},{"` occur only between objects of an array:
+    between every two non-empty rows, and inside a value that holds a list of objects. When they occur exactly
+    once per row boundary, splitting there is exact; otherwise the page falls back to one `dumps` per row.
+    """
+    if not rows:
+        return b""
+    inner = orjson.dumps(rows, default=_default)[1:-1]
+    if inner.count(_BOUNDARY) == len(rows) - 1 and all(rows):
+        return inner.replace(_BOUNDARY, b'}\n{"') + b"\n"
+    return b"".join([orjson.dumps(row, default=_default, option=orjson.OPT_APPEND_NEWLINE) for row in rows])
 
 
 def json_array_page(rows: list[Row], *, first: bool) -> bytes:
-    """A page's rows as the inside of a JSON array, with the comma that joins it to the previous page."""
+    """A page's rows as the inside of a JSON array (one orjson pass), with the comma that joins it to the last page."""
     if not rows:
         return b""
     inner = orjson.dumps(rows, default=_default)[1:-1]

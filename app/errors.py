@@ -20,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.metrics import record_driver_error
+
 log = logging.getLogger("app.errors")
 
 RETRY_AFTER_SECONDS = "2"
@@ -51,6 +53,12 @@ def classify(exc: BaseException) -> DatabaseError:
     """Map a driver exception onto the answer a client should get (httpx's map_httpcore_exceptions, for Cassandra)."""
     if isinstance(exc, DatabaseError):
         return exc
+    answer = _map_driver_exception(exc)
+    record_driver_error(exc, answer.error)  # once per raw driver exception: /metrics counts them by type
+    return answer
+
+
+def _map_driver_exception(exc: BaseException) -> DatabaseError:
     if isinstance(exc, (ReadTimeout, WriteTimeout, OperationTimedOut)):
         return DatabaseError(504, "database_timeout", f"Cassandra did not answer in time ({type(exc).__name__})")
     if isinstance(exc, NoHostAvailable):
@@ -60,7 +68,8 @@ def classify(exc: BaseException) -> DatabaseError:
     if isinstance(exc, (OverloadedErrorMessage, IsBootstrappingErrorMessage)):
         return DatabaseError(503, "database_overloaded", "Cassandra is overloaded; retry later")
     if isinstance(exc, CoordinationFailure):
-        return DatabaseError(503, "database_unavailable", f"Cassandra could not complete the request ({type(exc).__name__})")
+        detail = f"Cassandra could not complete the request ({type(exc).__name__})"
+        return DatabaseError(503, "database_unavailable", detail)
     if isinstance(exc, (ConnectionException, ConnectionError, AuthenticationFailed)):
         return DatabaseError(503, "database_unavailable", "the connection to Cassandra failed")
     return DatabaseError(503, "database_error", f"Cassandra request failed ({type(exc).__name__})")
@@ -85,8 +94,20 @@ async def _on_bad_page_state(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("bad_page_state", str(exc)), status_code=400)
 
 
+def _media_type_if_not_json(request: Request) -> str | None:
+    """The Content-Type of a request body FastAPI did not parse as JSON (so it validated raw bytes), else None."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method not in ("POST", "PUT", "PATCH") or media == "application/json" or media.endswith("+json"):
+        return None
+    return media or "missing"
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    media = _media_type_if_not_json(request)
+    if media is not None and any(err.get("type") == "model_attributes_type" for err in exc.errors()):
+        detail = f"the body must be JSON, sent with 'Content-Type: application/json' (Content-Type was {media})"
+        return JSONResponse(error_body("unsupported_media_type", detail), status_code=415)
     problems = [
         {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
@@ -96,9 +117,16 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    names = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large"}
+    names = {
+        400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+        406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type", 503: "overloaded",
+    }
+    detail = exc.detail
+    if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 "error parsing the body": say which byte
+        bad = exc.__cause__
+        detail = f"the body is not valid UTF-8 (byte 0x{bad.object[bad.start]:02x} at offset {bad.start})"
     return JSONResponse(
-        error_body(names.get(exc.status_code, "http_error"), exc.detail),
+        error_body(names.get(exc.status_code, "http_error"), detail),
         status_code=exc.status_code,
         headers=exc.headers,
     )

@@ -15,10 +15,13 @@ from app.bridge import Database
 from app.cluster import connect, default_consistency
 from app.config import Settings, load_settings
 from app.errors import StartupError, install_error_handlers
+from app.logs import configure_logging
+from app.middleware import install as install_hardening
 from app.page_state import PageStateCodec
 from app.routes import animals, health, plants
 from app.schema import apply_schema
 from app.statements import prepare_statements
+from app.timeouts import ServerTimeout
 
 log = logging.getLogger("app")
 
@@ -29,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Everything with a connection is made here, per process, after any fork: never at import time.
         try:
             active = settings or load_settings()
+            configure_logging(active.log_level)
             log.info("connecting to %s", active.describe)
             if active.init_schema_on_startup:
                 await anyio.to_thread.run_sync(_init_schema, active)
@@ -70,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(animals.router)
     app.include_router(plants.router)
     app.include_router(health.router)
+    app.add_middleware(ServerTimeout)
+    install_hardening(app)  # request ids, logs, metrics, body limit, admission control, /metrics
     app.add_middleware(OneLineStartupFailure)
     return app
 

@@ -29,7 +29,7 @@ class PageStateCodec:
     def seal(self, paging_state: bytes, query: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aead.encrypt(nonce, paging_state, VERSION + query.encode())
-        return base64.urlsafe_b64encode(VERSION + nonce + sealed).rstrip(b"=").decode("ascii")
+        return _encode(VERSION + nonce + sealed)
 
     def open(self, token: str, query: str) -> bytes:
         if len(token) > MAX_TOKEN_CHARS:
@@ -38,9 +38,17 @@ class PageStateCodec:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (ValueError, TypeError):
             raise BadPageState("page_state is not a token issued by this service (not URL-safe base64)") from None
+        # b64decode skips stray characters and ignores the last character's spare bits: accept only the one
+        # spelling we issue, so every changed character of a token is a changed token.
+        if _encode(raw) != token:
+            raise BadPageState("page_state is not a token issued by this service (not canonical URL-safe base64)")
         if len(raw) <= 1 + NONCE_BYTES or raw[:1] != VERSION:
             raise BadPageState("page_state is not a token issued by this service")
         try:
             return self._aead.decrypt(raw[1 : 1 + NONCE_BYTES], raw[1 + NONCE_BYTES :], VERSION + query.encode())
         except InvalidTag:
             raise BadPageState("page_state was not issued for this query, or has been altered") from None
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")

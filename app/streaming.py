@@ -8,16 +8,18 @@ which pauses this generator, which stops asking the driver for pages.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
-from enum import Enum
+from enum import StrEnum
 
+import anyio
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Send
 
-from app.bridge import Page
+from app.bridge import PAGES, Page
 from app.encoding import json_array_page, json_response, ndjson_page
 from app.errors import DatabaseError, classify, error_body
 from app.page_state import PageStateCodec
@@ -27,7 +29,7 @@ log = logging.getLogger("app.streaming")
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines", "application/ndjson")
 
 
-class Framing(str, Enum):
+class Framing(StrEnum):
     JSON = "json"
     NDJSON = "ndjson"
     PAGE = "page"
@@ -49,43 +51,56 @@ def choose_framing(request: Request, format: Framing | None, page_state: str | N
     return format, "application/json"
 
 
+class StreamAborted(Exception):
+    """Raised inside a JSON-array stream so the server closes the connection without the closing bracket."""
+
+
 class PageStream(StreamingResponse):
-    """A StreamingResponse that always closes its page generator, so a gone client stops the paging at once."""
+    """A StreamingResponse that always closes its page generator, so a gone client stops the paging at once.
+
+    Starlette cancels `stream_response` when the client disconnects; if that happens while the generator waits at a
+    `yield`, nothing would close it until the garbage collector does. A `StreamAborted` ends the response without
+    its last chunk: the ASGI server then closes the connection, and the client sees a truncated transfer.
+    """
 
     async def stream_response(self, send: Send) -> None:
         try:
             await super().stream_response(send)
+        except StreamAborted:
+            return
         finally:
             aclose = getattr(self.body_iterator, "aclose", None)
             if aclose is not None:
-                await aclose()
+                with anyio.CancelScope(shield=True):
+                    await aclose()
 
 
 async def read_ahead(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
     """Overlap fetching page N+1 with sending page N: never more than one page ahead of the consumer."""
-    pending: asyncio.Task[Page] | None = asyncio.ensure_future(anext(pages))  # type: ignore[arg-type]
+    pending: asyncio.Future[Page] | None = asyncio.ensure_future(anext(pages))
     try:
         while pending is not None:
             try:
                 page = await pending
             except StopAsyncIteration:
                 return
-            pending = asyncio.ensure_future(anext(pages)) if page.paging_state is not None else None  # type: ignore[arg-type]
+            pending = asyncio.ensure_future(anext(pages)) if page.paging_state is not None else None
             yield page
     finally:
         if pending is not None and not pending.done():
             pending.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
                 await pending
-            except (asyncio.CancelledError, StopAsyncIteration, Exception):
-                pass
         await pages.aclose()  # type: ignore[attr-defined]
 
 
-async def stream_pages(pages: AsyncIterator[Page], framing: Framing, media_type: str, *, read_ahead_pages: int) -> Response:
+async def stream_pages(
+    pages: AsyncIterator[Page], framing: Framing, media_type: str, *, read_ahead_pages: int
+) -> Response:
+    """Fetch the first page (a failure here is still a real status), then stream the rest in the chosen framing."""
     source = read_ahead(pages) if read_ahead_pages > 0 else pages
     try:
-        first = await anext(source)  # type: ignore[call-overload]
+        first = await anext(source)
     except StopAsyncIteration:
         first = Page([], None)
     except BaseException:
@@ -98,47 +113,55 @@ async def stream_pages(pages: AsyncIterator[Page], framing: Framing, media_type:
 
 async def _json_array_body(first: Page, rest: AsyncIterator[Page]) -> AsyncIterator[bytes]:
     wrote_rows = bool(first.rows)
-    yield b"[" + json_array_page(first.rows, first=True)
     try:
+        yield b"[" + json_array_page(first.rows, first=True)
+        PAGES.streamed += 1
         async for page in rest:
             chunk = json_array_page(page.rows, first=not wrote_rows)
             wrote_rows = wrote_rows or bool(page.rows)
             if chunk:
                 yield chunk
+            PAGES.streamed += 1
     except Exception as exc:
         # No way to signal an error in-band in a JSON array: abort, so no client mistakes the prefix for the whole.
-        log.warning("aborting a JSON array stream after a database error: %s", classify(exc).detail)
-        raise StreamAborted(classify(exc).detail) from None
+        log.warning("aborting a JSON array stream after the first byte: %s", _failure(exc).detail)
+        raise StreamAborted(_failure(exc).detail) from None
     finally:
         await rest.aclose()  # type: ignore[attr-defined]
     yield b"]"
 
 
 async def _ndjson_body(first: Page, rest: AsyncIterator[Page]) -> AsyncIterator[bytes]:
-    if first.rows:
-        yield ndjson_page(first.rows)
     try:
+        if first.rows:
+            yield ndjson_page(first.rows)
+        PAGES.streamed += 1
         async for page in rest:
             if page.rows:
                 yield ndjson_page(page.rows)
+            PAGES.streamed += 1
     except Exception as exc:
-        failure = classify(exc)
+        # The status line is gone: the only honest signal left is a last line that cannot be mistaken for a row.
+        failure = _failure(exc)
         log.warning("ending an NDJSON stream with an error line: %s", failure.detail)
         yield orjson.dumps(error_body(failure.error, failure.detail)) + b"\n"
     finally:
         await rest.aclose()  # type: ignore[attr-defined]
 
 
-class StreamAborted(Exception):
-    """Raised inside a JSON-array stream so the server closes the connection without the closing bracket."""
+def _failure(exc: Exception) -> DatabaseError:
+    if isinstance(exc, DatabaseError):
+        return exc
+    if isinstance(exc, TypeError):  # orjson could not encode a value
+        log.exception("encoding a stream failed")
+        return DatabaseError(500, "internal_error", "a row could not be encoded")
+    return classify(exc)
 
 
-async def one_page(
-    pages: AsyncIterator[Page], codec: PageStateCodec, query: str
-) -> Response:
+async def one_page(pages: AsyncIterator[Page], codec: PageStateCodec, query: str) -> Response:
     """Cursor paging: `{"items": [...], "next_page_state": token | null}`."""
     try:
-        page = await anext(pages)  # type: ignore[call-overload]
+        page = await anext(pages)
     except StopAsyncIteration:
         page = Page([], None)
     finally:
@@ -147,4 +170,4 @@ async def one_page(
     return json_response({"items": page.rows, "next_page_state": token})
 
 
-__all__ = ["DatabaseError", "Framing", "choose_framing", "one_page", "stream_pages"]
+__all__ = ["DatabaseError", "Framing", "StreamAborted", "choose_framing", "one_page", "read_ahead", "stream_pages"]

@@ -38,7 +38,10 @@ def keyspace() -> str:
 
 @pytest.fixture(scope="session")
 def settings(keyspace: str) -> Settings:
-    return load_settings(cassandra_keyspace=keyspace, page_state_secret="tests-only-secret")
+    # Tests write anonymously; tests/test_auth.py and tests/hardened_app.py build keyed apps of their own.
+    return load_settings(
+        cassandra_keyspace=keyspace, page_state_secret="tests-only-secret", api_keys="", allow_anonymous_writes=True
+    )
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +82,8 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
         CASSANDRA_PORT=str(settings.cassandra_port),
         CASSANDRA_KEYSPACE=settings.keyspace,
         PAGE_STATE_SECRET="tests-only-secret",
+        API_KEYS="",
+        ALLOW_ANONYMOUS_WRITES="true",
         LOG_LEVEL="warning",
     )
     env.update(extra)

@@ -8,16 +8,21 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.responses import Response
 
 from app import repository
+from app.auth import ReadAccess, WriteAccess
 from app.deps import CodecDep, DatabaseDep, SettingsDep, StatementsDep
 from app.encoding import json_response
-from app.models import Animal, Inserted
+from app.models import ERROR_RESPONSES, WRITE_RESPONSES, Animal, AnimalPage, ErrorBody, Inserted
 from app.routes.listing import LISTING_RESPONSES, FormatParam, PageSizeParam, PageStateParam, answer_listing
 
-router = APIRouter(tags=["animals"])
+router = APIRouter(tags=["animals"], responses=ERROR_RESPONSES, dependencies=[ReadAccess])
 KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
 
 
-@router.get("/animal/{genus}/{species}", response_model=Animal, responses={404: {"description": "no such animal"}})
+@router.get(
+    "/animal/{genus}/{species}",
+    response_model=Animal,
+    responses={404: {"model": ErrorBody, "description": "no such animal"}},
+)
 async def read_animal(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species: KeyPath) -> Response:
     """One animal by its full key."""
     row = await repository.get_animal(db, st, genus, species)
@@ -26,7 +31,7 @@ async def read_animal(db: DatabaseDep, st: StatementsDep, genus: KeyPath, specie
     return json_response(row)
 
 
-@router.get("/animal/{genus}", response_model=list[Animal], responses=LISTING_RESPONSES)
+@router.get("/animal/{genus}", response_model=list[Animal] | AnimalPage, responses=LISTING_RESPONSES)
 async def read_animals(
     request: Request,
     genus: KeyPath,
@@ -46,7 +51,7 @@ async def read_animals(
     )
 
 
-@router.post("/animal", response_model=Inserted)
+@router.post("/animal", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[WriteAccess])
 async def create_animal(animal: Animal, db: DatabaseDep, st: StatementsDep) -> Response:
     """Insert or replace an animal."""
     await repository.upsert_animal(db, st, animal)

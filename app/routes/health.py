@@ -8,8 +8,9 @@ from starlette.responses import Response
 from app import repository
 from app.deps import DatabaseDep, StatementsDep
 from app.encoding import json_response
+from app.models import ERROR_RESPONSES, ErrorBody
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
 
 
 @router.get("/healthz")
@@ -18,7 +19,7 @@ async def read_health() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", responses={503: {"description": "Cassandra unreachable"}})
+@router.get("/readyz", responses={503: {"model": ErrorBody, "description": "Cassandra unreachable"}})
 async def read_ready(db: DatabaseDep, st: StatementsDep) -> Response:
     """A cheap query reached Cassandra; otherwise 503 (through the error mapping)."""
     version = await repository.ping(db, st)

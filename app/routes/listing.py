@@ -10,26 +10,30 @@ from starlette.responses import Response
 
 from app.bridge import Page
 from app.config import Settings
+from app.limits import admit_stream
+from app.metrics import count_pages
+from app.models import ErrorBody
 from app.page_state import PageStateCodec
-from app.streaming import Framing, choose_framing, one_page, stream_pages
+from app.streaming import NDJSON_TYPES, Framing, choose_framing, one_page, stream_pages
 
 FormatParam = Annotated[
     Framing | None,
     Query(description="json (a streamed array), ndjson (one object per line), or page (one page and a cursor)"),
 ]
 PageSizeParam = Annotated[int | None, Query(ge=1, le=100_000, description="rows per page (bounded by MAX_PAGE_SIZE)")]
+# No max_length here: an over-long token is a bad token (400 from the codec), not a malformed request (422).
 PageStateParam = Annotated[
-    str | None, Query(max_length=4096, description="cursor from a previous page's next_page_state; empty for the first")
+    str | None, Query(description="cursor from a previous page's next_page_state; empty for the first page")
 ]
 
 LISTING_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
         "description": "A JSON array (streamed), NDJSON lines, or a page with a cursor",
-        "content": {"application/x-ndjson": {}, "application/jsonl": {}},
+        "content": {kind: {} for kind in NDJSON_TYPES},
     },
-    400: {"description": "page_state not valid for this query"},
-    503: {"description": "Cassandra unavailable"},
-    504: {"description": "Cassandra timed out"},
+    400: {"model": ErrorBody, "description": "page_state not valid for this query"},
+    503: {"model": ErrorBody, "description": "Cassandra unavailable, or too many requests/streams (Retry-After)"},
+    504: {"model": ErrorBody, "description": "Cassandra timed out"},
 }
 
 
@@ -47,5 +51,7 @@ async def answer_listing(
     size = min(page_size or settings.page_size, settings.max_page_size)
     if framing is Framing.PAGE:
         state = codec.open(page_state, query) if page_state else None
-        return await one_page(fetch(size, state), codec, query)
-    return await stream_pages(fetch(size, None), framing, media_type, read_ahead_pages=settings.stream_read_ahead)
+        return await one_page(count_pages(fetch(size, state), framing.value), codec, query)
+    await admit_stream(request)  # one of MAX_STREAMS slots, or 503
+    pages = count_pages(fetch(size, None), framing.value)
+    return await stream_pages(pages, framing, media_type, read_ahead_pages=settings.stream_read_ahead)

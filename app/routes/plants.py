@@ -8,16 +8,21 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.responses import Response
 
 from app import repository
+from app.auth import ReadAccess, WriteAccess
 from app.deps import CodecDep, DatabaseDep, SettingsDep, StatementsDep
 from app.encoding import json_response
-from app.models import Inserted, Plant
+from app.models import ERROR_RESPONSES, WRITE_RESPONSES, ErrorBody, Inserted, Plant, PlantPage
 from app.routes.listing import LISTING_RESPONSES, FormatParam, PageSizeParam, PageStateParam, answer_listing
 
-router = APIRouter(tags=["plants"])
+router = APIRouter(tags=["plants"], responses=ERROR_RESPONSES, dependencies=[ReadAccess])
 KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
 
 
-@router.get("/plant/{genus}/{species}", response_model=Plant, responses={404: {"description": "no such plant"}})
+@router.get(
+    "/plant/{genus}/{species}",
+    response_model=Plant,
+    responses={404: {"model": ErrorBody, "description": "no such plant"}},
+)
 async def read_plant(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species: KeyPath) -> Response:
     """One plant by its full key."""
     row = await repository.get_plant(db, st, genus, species)
@@ -26,7 +31,7 @@ async def read_plant(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species
     return json_response(row)
 
 
-@router.get("/plant/{genus}", response_model=list[Plant], responses=LISTING_RESPONSES)
+@router.get("/plant/{genus}", response_model=list[Plant] | PlantPage, responses=LISTING_RESPONSES)
 async def read_plants(
     request: Request,
     genus: KeyPath,
@@ -46,7 +51,7 @@ async def read_plants(
     )
 
 
-@router.post("/plant", response_model=Inserted)
+@router.post("/plant", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[WriteAccess])
 async def create_plant(plant: Plant, db: DatabaseDep, st: StatementsDep) -> Response:
     """Insert or replace a plant."""
     await repository.upsert_plant(db, st, plant)

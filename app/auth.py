@@ -1,0 +1,85 @@
+"""API keys: required for writes, and for reads too with PROTECT_READS. Health probes never ask for one.
+
+A key comes as `Authorization: Bearer <key>` or `X-API-Key: <key>` and is compared in constant time against every
+configured key (so the time taken says nothing about which key came close). No key, given or configured, is ever
+logged or echoed: the settings hold them as SecretStr, and the 401 says only that the key was missing or wrong.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
+
+from app.config import Settings
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
+HOW_TO_CONFIGURE = (
+    "writes are disabled: no API keys are configured; set API_KEYS (comma-separated) and send one as "
+    "'Authorization: Bearer <key>' or 'X-API-Key: <key>', or set ALLOW_ANONYMOUS_WRITES=true for a local demo"
+)
+
+# Declared as security schemes so /docs offers an Authorize button; they never fail on their own (auto_error=False).
+bearer_scheme = HTTPBearer(auto_error=False, description="one of API_KEYS")
+header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="one of API_KEYS")
+
+
+def key_matches(given: str, keys: list[SecretStr]) -> bool:
+    """Constant-time comparison against every key, with no early exit on a match."""
+    presented = given.encode("latin-1")  # Starlette decodes header bytes as latin-1: this gives them back as sent
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(presented, key.get_secret_value().encode("utf-8"))
+    return found
+
+
+def _presented(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get("x-api-key") or None
+
+
+def check_key(request: Request, settings: Settings) -> None:
+    """401 unless the request carries one of the configured keys."""
+    given = _presented(request)
+    if given is None:
+        raise HTTPException(401, "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                            headers=CHALLENGE)
+    if not key_matches(given, settings.api_keys):
+        raise HTTPException(401, "the API key is not valid", headers=CHALLENGE)
+
+
+def _settings(request: Request) -> Settings:
+    return request.state.settings  # type: ignore[no-any-return]
+
+
+async def require_write_access(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    _header: Annotated[str | None, Depends(header_scheme)],
+) -> None:
+    """Writes need a key; with no keys configured they are refused unless ALLOW_ANONYMOUS_WRITES is on."""
+    settings = _settings(request)
+    if not settings.api_keys:
+        if settings.allow_anonymous_writes:
+            return
+        raise HTTPException(403, HOW_TO_CONFIGURE)
+    check_key(request, settings)
+
+
+async def require_read_access(request: Request) -> None:
+    """Reads are open unless PROTECT_READS is on (then they need a key, like writes)."""
+    settings = _settings(request)
+    if not settings.protect_reads:
+        return
+    if not settings.api_keys:
+        raise HTTPException(403, "PROTECT_READS is on but API_KEYS is empty: set API_KEYS (comma-separated)")
+    check_key(request, settings)
+
+
+WriteAccess = Depends(require_write_access)
+ReadAccess = Depends(require_read_access)

@@ -1,0 +1,173 @@
+"""(d) the driver alone through our bridge, and (e) acsylla alone: the same work with no HTTP, as a separate process.
+
+Usage: python -m bench.clients {driver,acsylla,sync-driver} {read,write,stream} [--concurrency N] [--seconds S]
+[--genus G]. Prints one JSON object: rps and latency percentiles, or rows/s and time to first page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+import orjson
+import uvloop
+
+from app import repository
+from app.bridge import Database
+from app.cluster import connect, default_consistency
+from app.models import Animal
+from app.statements import CQL, prepare_statements
+from bench import dataset
+
+Op = Callable[[int], Awaitable[object]]
+
+
+def percentile(sorted_ms: list[float], q: float) -> float:
+    return sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))] if sorted_ms else 0.0
+
+
+async def closed_loop(op: Op, concurrency: int, seconds: float) -> dict[str, float]:
+    """`concurrency` workers, each issuing the next request as soon as the last one answered, for `seconds`."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        while (start := time.perf_counter()) < deadline:
+            try:
+                await op(random.randrange(dataset.POINT_KEYS))
+            except Exception:
+                errors += 1
+                continue
+            latencies.append((time.perf_counter() - start) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "errors": errors,
+    }
+
+
+def animal(i: int) -> Animal:
+    return Animal(
+        genus=dataset.WRITE,
+        species=dataset.species(i),
+        image_url="https://example.org/w.jpg",
+        size_cm=1.5,
+        sightings=i,
+        taxonomy=["Arthropoda", "Insecta"],
+    )
+
+
+async def run_driver(work: str, concurrency: int, seconds: float, genus: str) -> dict[str, float]:
+    settings = dataset.settings()
+    cluster, session = await asyncio.to_thread(connect, settings, keyspace=settings.keyspace)
+    try:
+        read_cl, write_cl = default_consistency(settings, cluster)
+        st = prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl)
+        db = Database(session, request_timeout=10, max_in_flight=1024)
+        if work == "stream":
+            started = time.perf_counter()
+            first = 0.0
+            rows = 0
+            async for page in repository.plant_pages(db, st, genus, page_size=settings.page_size):
+                first = first or time.perf_counter() - started
+                rows += len(page.rows)
+            elapsed = time.perf_counter() - started
+            return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "ttfb_ms": first * 1000}
+        if work == "read":
+            return await closed_loop(
+                lambda i: repository.get_animal(db, st, dataset.POINT, dataset.species(i)), concurrency, seconds
+            )
+        return await closed_loop(lambda i: repository.upsert_animal(db, st, animal(i)), concurrency, seconds)
+    finally:
+        await asyncio.to_thread(cluster.shutdown)
+
+
+def run_sync_driver_stream(genus: str) -> dict[str, float]:
+    """The driver's own synchronous paging (iterating a ResultSet), as a reference for the streaming numbers."""
+    settings = dataset.settings()
+    cluster, session = connect(settings, keyspace=settings.keyspace)
+    try:
+        statement = session.prepare(CQL["select_plants"]).bind((genus,))
+        statement.fetch_size = settings.page_size
+        started = time.perf_counter()
+        result = session.execute(statement)
+        first = time.perf_counter() - started
+        rows = sum(1 for _ in result)
+        elapsed = time.perf_counter() - started
+        return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "ttfb_ms": first * 1000}
+    finally:
+        cluster.shutdown()
+
+
+async def run_acsylla(work: str, concurrency: int, seconds: float, genus: str) -> dict[str, float]:
+    import acsylla
+
+    cluster = acsylla.create_cluster(["127.0.0.1"], port=9042, request_timeout=10)
+    session = await cluster.create_session(keyspace=dataset.KEYSPACE)
+    try:
+        if work == "stream":
+            prepared = await session.create_prepared(CQL["select_plants"])
+            started = time.perf_counter()
+            first = 0.0
+            rows = 0
+            state: bytes | None = None
+            while True:
+                result = await session.execute(prepared.bind([genus], page_size=1000, page_state=state))
+                rows += len([row.as_dict() for row in result.all()])
+                first = first or time.perf_counter() - started
+                if not result.has_more_pages():
+                    break
+                state = result.page_state()
+            elapsed = time.perf_counter() - started
+            return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "ttfb_ms": first * 1000}
+        if work == "read":
+            select = await session.create_prepared(CQL["select_animal"])
+
+            async def read(i: int) -> object:
+                row = (await session.execute(select.bind([dataset.POINT, dataset.species(i)]))).first()
+                return row.as_dict() if row is not None else None
+
+            return await closed_loop(read, concurrency, seconds)
+        upsert = await session.create_prepared(CQL["upsert_animal"])
+
+        async def write(i: int) -> object:
+            a = animal(i)
+            values = [a.genus, a.species, a.image_url, a.size_cm, a.sightings, a.taxonomy]
+            return await session.execute(upsert.bind(values))
+
+        return await closed_loop(write, concurrency, seconds)
+    finally:
+        await session.close()
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("client", choices=["driver", "acsylla", "sync-driver"])
+    parser.add_argument("work", choices=["read", "write", "stream"])
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--genus", default=dataset.MILLION)
+    args = parser.parse_args(argv)
+    if args.client == "sync-driver":
+        result = run_sync_driver_stream(args.genus)
+    else:
+        run = run_driver if args.client == "driver" else run_acsylla
+        result = uvloop.run(run(args.work, args.concurrency, args.seconds, args.genus))
+    sys.stdout.write(orjson.dumps(result).decode() + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

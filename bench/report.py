@@ -1,0 +1,255 @@
+"""Results as Markdown tables with the issue's target ratios, and PNG plots (matplotlib, the `bench` extra)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+OURS = "a: this service"
+BLOCKING = "b: blocking in async def (sample)"
+THREADS = "c: def endpoints (thread pool)"
+DRIVER = "d: driver alone (our bridge)"
+
+
+def _find(table: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
+    return next((r for r in table if all(r.get(k) == v for k, v in match.items())), None)
+
+
+def _ms(value: float | None) -> str:
+    """Latency for a table: n/a where wrk printed no such percentile (stored as NaN, or null once in JSON)."""
+    return "n/a" if value is None or value != value else f"{value:.2f}"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _verdict(value: float | None, target: float, *, at_most: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    met = value <= target if at_most else value >= target
+    return "met" if met else "**missed**"
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(what, target, measured, verdict) for every target of the issue."""
+    point = results.get("point", [])
+    out: list[tuple[str, str, str, str]] = []
+
+    def rps(variant: str) -> float | None:
+        row = _find(point, work="read", concurrency=64, variant=variant)
+        return row["rps"] if row else None
+
+    for label, other, target in (
+        ("blocking pattern (b)", BLOCKING, 3.0),
+        ("thread-pool pattern (c)", THREADS, 1.5),
+        ("driver alone (d)", DRIVER, 0.5),
+    ):
+        ratio = _ratio(rps(OURS), rps(other))
+        shown = f"{ratio:.2f}x" if ratio is not None else "-"
+        out.append((f"point reads c=64 vs {label}", f">= {target}x", shown, _verdict(ratio, target)))
+    remote = results.get("remote", [])
+    for label, other, target in (("blocking (b)", BLOCKING, 3.0), ("thread pool (c)", THREADS, 1.5)):
+        ours, theirs = _find(remote, variant=OURS), _find(remote, variant=other)
+        ratio = _ratio(ours["rps"] if ours else None, theirs["rps"] if theirs else None)
+        if ratio is not None:
+            what = f"point reads c=64, database +{remote[0]['delay_ms']:g} ms, vs {label}"
+            out.append((what, f">= {target}x", f"{ratio:.2f}x", _verdict(ratio, target)))
+    streams = results.get("streaming", [])
+    for count in (100_000, 1_000_000):
+        driver = _find(streams, variant=DRIVER, rows=count)
+        for framing in ("json", "ndjson"):
+            ours = _find(streams, variant=OURS, rows=count, framing=framing)
+            ratio = _ratio(ours["rows_per_s"] if ours else None, driver["rows_per_s"] if driver else None)
+            shown = f"{ratio:.2f}x" if ratio is not None else "-"
+            out.append((f"stream {count:,} {framing} rows/s vs driver alone", ">= 0.7x", shown, _verdict(ratio, 0.7)))
+    for framing in ("json", "ndjson"):
+        ours = _find(streams, variant=OURS, rows=1_000_000, framing=framing)
+        growth = ours["rss_growth_mb"] if ours else None
+        shown = f"{growth:.1f} MB" if growth is not None else "-"
+        out.append((f"RSS growth, 1,000,000 rows {framing}", "< 30 MB", shown, _verdict(growth, 30, at_most=True)))
+    ttfb = results.get("ttfb")
+    if ttfb:
+        gap = ttfb["1,000,000 rows"] - ttfb["1 row"]
+        out.append(
+            (
+                "time to first byte, 1M-row minus 1-row stream",
+                "<= 50 ms",
+                f"{gap:.1f} ms ({ttfb['1,000,000 rows']:.1f} vs {ttfb['1 row']:.1f})",
+                _verdict(gap, 50, at_most=True),
+            )
+        )
+    slow = results.get("slow")
+    if slow:
+        out.append(
+            ("slow consumer (~1 MB/s): RSS growth", "flat", f"max +{slow['max_rss_growth_mb']:.1f} MB", "see plot")
+        )
+        out.append(
+            (
+                "slow consumer: pages fetched ahead of sent",
+                "1-2",
+                f"max {slow['max_ahead']}",
+                _verdict(slow["max_ahead"], 2, at_most=True),
+            )
+        )
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {results['started']} on {results['machine']}; load average at start "
+        f"{', '.join(f'{x:.1f}' for x in results['load_average'])}, at end "
+        f"{', '.join(f'{x:.1f}' for x in results.get('load_average_end', ()))}. Cassandra runs on the same 2 cores, "
+        "beside other work: treat the numbers as noisy, the ratios as the result.",
+        "",
+        "## Targets",
+        "",
+        "| what | target | measured | verdict |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets(results)]
+    point = results.get("point", [])
+    if point:
+        lines += [
+            "",
+            f"## Point reads and writes ({results['seconds_per_point']:g} s per point)",
+            "",
+            "| work | concurrency | variant | req/s | p50 ms | p99 ms | errors |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {r['work']} | {r['concurrency']} | {r['variant']} | {r['rps']:,.0f} | {_ms(r['p50_ms'])} | "
+            f"{_ms(r['p99_ms'])} | {r['errors']} |"
+            for r in point
+        ]
+    remote = results.get("remote", [])
+    if remote:
+        lines += ["", f"## Point reads, database {remote[0]['delay_ms']:g} ms further away (bench/delay_proxy.py)", ""]
+        lines += ["| variant | req/s | p50 ms | p99 ms | errors |", "| --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            f"| {r['variant']} | {r['rps']:,.0f} | {_ms(r['p50_ms'])} | {_ms(r['p99_ms'])} | {r['errors']} |"
+            for r in remote
+        ]
+    streams = results.get("streaming", [])
+    if streams:
+        lines += [
+            "",
+            "## Streaming",
+            "",
+            "| rows | framing | variant | rows/s | time to first byte ms | peak RSS - idle MB |",
+            "| ---: | --- | --- | ---: | ---: | ---: |",
+        ]
+        for r in streams:
+            growth = f"{r['rss_growth_mb']:.1f}" if "rss_growth_mb" in r else "-"
+            lines.append(
+                f"| {r['rows']:,} | {r['framing']} | {r['variant']} | {r['rows_per_s']:,.0f} | "
+                f"{r['ttfb_ms']:.1f} | {growth} |"
+            )
+    slow = results.get("slow")
+    if slow:
+        lines += [
+            "",
+            "## Slow consumer",
+            "",
+            f"A reader at {slow['rate_mb_s']:.2f} MB/s on the 1,000,000-row NDJSON stream for "
+            f"{slow['seconds']:.0f} s ({slow['bytes'] / 1e6:.1f} MB read): the service's RSS grew at most "
+            f"{slow['max_rss_growth_mb']:.1f} MB, {slow['pages_fetched']} pages were fetched in all, and pages "
+            f"fetched but not yet handed to the server never exceeded {slow['max_ahead']}.",
+        ]
+    if results.get("encoding"):
+        lines += [
+            "",
+            "## Encoding a page (bench/encoding.py, 1,000-row pages)",
+            "",
+            "| framing | rows | encoder | rows/s |",
+            "| --- | --- | --- | ---: |",
+        ]
+        lines += [f"| {f} | {t} | {n} | {r:,.0f} |" for f, t, n, r in results["encoding"]]
+    return "\n".join(lines) + "\n"
+
+
+def plots(results: dict[str, Any], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    point = results.get("point", [])
+    if point:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+        for ax, work in zip(axes, ("read", "write"), strict=True):
+            for variant in dict.fromkeys(r["variant"] for r in point):
+                rows = [r for r in point if r["work"] == work and r["variant"] == variant]
+                ax.plot([r["concurrency"] for r in rows], [r["rps"] for r in rows], marker="o", label=variant)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(list(dict.fromkeys(r["concurrency"] for r in point)))
+            ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.set_xlabel("concurrency")
+            ax.set_ylabel("requests/s")
+            ax.set_title(f"point {work}s")
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out / "point.png", dpi=110)
+        plt.close(fig)
+    streams = results.get("streaming", [])
+    if streams:
+        fig, ax = plt.subplots(figsize=(11, 4.5))
+        labels = [f"{r['variant']}\n{r['rows']:,} {r['framing']}" for r in streams]
+        ax.barh(labels, [r["rows_per_s"] for r in streams])
+        ax.invert_yaxis()
+        ax.set_xlabel("rows/s")
+        ax.set_title("streaming throughput")
+        ax.tick_params(axis="y", labelsize=7)
+        fig.tight_layout()
+        fig.savefig(out / "streaming.png", dpi=110)
+        plt.close(fig)
+    slow = results.get("slow")
+    if slow and slow["samples"]:
+        fig, ax = plt.subplots(figsize=(8, 4))
+        t = [s["t"] for s in slow["samples"]]
+        ax.plot(t, [s["rss_growth_mb"] for s in slow["samples"]], label="RSS - idle (MB)")
+        ax.plot(t, [s["ahead"] for s in slow["samples"]], label="pages fetched ahead of sent")
+        ax.set_xlabel("seconds")
+        ax.set_title(f"slow consumer at {slow['rate_mb_s']:.2f} MB/s, 1,000,000-row NDJSON stream")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / "slow-consumer.png", dpi=110)
+        plt.close(fig)
+
+
+def write(results: dict[str, Any], out: Path) -> None:
+    (out / "results.md").write_text(markdown(results))
+    plots(results, out)
+
+
+def summarise_profile(raw: Path, out: Path, top: int = 20) -> None:
+    """py-spy's collapsed stacks as two short tables: where the samples were (self), and what they were under."""
+    own: Counter[str] = Counter()
+    under: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = stack.split(";")
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            under[frame] += int(count)
+    lines = [
+        f"# py-spy profile: {out.stem}",
+        "",
+        f"{total} samples (all threads).",
+        "",
+        "| self % | frame |",
+        "| ---: | --- |",
+    ]
+    lines += [f"| {100 * n / total:.1f} | `{f}` |" for f, n in own.most_common(top)]
+    lines += ["", "| inclusive % | frame |", "| ---: | --- |"]
+    lines += [f"| {100 * n / total:.1f} | `{f}` |" for f, n in under.most_common(top)]
+    out.write_text("\n".join(lines) + "\n")

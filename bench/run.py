@@ -1,0 +1,441 @@
+"""The benchmark, in one run: (a) this service against (b) the sample's blocking pattern, (c) thread-pool endpoints,
+(d) the driver alone through our bridge and (e) acsylla alone; then streaming and a slow consumer.
+
+Every HTTP variant runs under the same uvicorn settings (1 worker, uvloop, httptools, no access log); the load comes
+from a separate process (wrk, curl, or a small client of ours). Results go to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench import dataset, encoding, report
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+CONCURRENCY = (1, 16, 64, 256)
+HTTP_VARIANTS = {
+    "a: this service": "bench.service:app",
+    "b: blocking in async def (sample)": "bench.baselines.blocking:app",
+    "c: def endpoints (thread pool)": "bench.baselines.threadpool:app",
+}
+CLIENT_VARIANTS = {"d: driver alone (our bridge)": "driver", "e: acsylla alone": "acsylla"}
+STREAM_ROWS = {100_000: dataset.HUNDRED_K, 1_000_000: dataset.MILLION}
+
+
+def log(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Service:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def rss_mb(self, key: str = "VmRSS") -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def reset_peak(self) -> None:
+        Path(f"/proc/{self.pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+
+
+def start(name: str, target: str, logs: Path, **extra_env: str) -> Service:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASTRA_DB_", "CASSANDRA_"))}
+    # Writes are open (no API key) for every variant alike: the benchmark measures the data path, not auth.
+    env.update(CASSANDRA_KEYSPACE=dataset.KEYSPACE, PAGE_STATE_SECRET="bench", LOG_LEVEL="warning")
+    env.update(ALLOW_ANONYMOUS_WRITES="true", **extra_env)
+    command = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    handle = (logs / f"{target.split(':')[0]}{'-remote' if extra_env else ''}.log").open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    service = Service(name, f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {handle.name}")
+        try:
+            if httpx.get(f"{service.url}/healthz", timeout=1).status_code == 200:
+                return service
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not start")
+
+
+@contextmanager
+def services(logs: Path, **extra_env: str) -> Iterator[dict[str, Service]]:
+    running: dict[str, Service] = {}
+    try:
+        for name, target in HTTP_VARIANTS.items():
+            running[name] = start(name, target, logs, **extra_env)
+        yield running
+    finally:
+        for service in running.values():
+            service.process.terminate()
+        for service in running.values():
+            try:
+                service.process.wait(20)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+
+
+# ---- point reads and writes -------------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * UNITS[unit]
+
+
+def wrk(url: str, script: str, concurrency: int, seconds: float) -> dict[str, float]:
+    command = [
+        "wrk",
+        "-t",
+        "1",
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{seconds:g}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "wrk" / script),
+        url,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    completed = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
+    return {
+        "requests": completed,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _ms(percentiles["50"]) if "50" in percentiles else float("nan"),
+        "p99_ms": _ms(percentiles["99"]) if "99" in percentiles else float("nan"),
+        "errors": errors,
+    }
+
+
+def client(kind: str, work: str, *extra: str) -> dict[str, float]:
+    out = subprocess.run(
+        [PYTHON, "-m", "bench.clients", kind, work, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+    return orjson.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def point(running: dict[str, Service], seconds: float, results: dict[str, Any]) -> None:
+    rows: list[dict[str, Any]] = results.setdefault("point", [])
+    for service in running.values():  # warm up: connections, prepared statements, caches
+        wrk(service.url, "read.lua", 16, 1)
+    for work, script in (("read", "read.lua"), ("write", "write.lua")):
+        for concurrency in CONCURRENCY:
+            for name, service in running.items():
+                measured = wrk(service.url, script, concurrency, seconds)
+                rows.append({"work": work, "concurrency": concurrency, "variant": name, **measured})
+                log(
+                    f"{work} c={concurrency} {name}: {measured['rps']:.0f} req/s p99 {measured['p99_ms']:.1f} ms"
+                    + (f" ({measured['errors']} ERRORS)" if measured["errors"] else "")
+                )
+            for name, kind in CLIENT_VARIANTS.items():
+                measured = client(kind, work, "--concurrency", str(concurrency), "--seconds", f"{seconds:g}")
+                rows.append({"work": work, "concurrency": concurrency, "variant": name, **measured})
+                log(
+                    f"{work} c={concurrency} {name}: {measured['rps']:.0f} ops/s p99 {measured['p99_ms']:.1f} ms"
+                    + (f" ({measured['errors']} ERRORS)" if measured["errors"] else "")
+                )
+
+
+def remote(logs: Path, seconds: float, delay_ms: float, results: dict[str, Any]) -> None:
+    """Point reads at c=64 once more, with every Cassandra round trip DELAY_MS longer (bench/delay_proxy.py)."""
+    port = free_port()
+    proxy = subprocess.Popen([PYTHON, "-m", "bench.delay_proxy", str(port), "9042", f"{delay_ms:g}"], cwd=ROOT)
+    rows: list[dict[str, Any]] = results.setdefault("remote", [])
+    try:
+        time.sleep(1)
+        with services(logs, CASSANDRA_CONTACT_POINTS="127.0.0.1", CASSANDRA_PORT=str(port)) as running:
+            for service in running.values():
+                wrk(service.url, "read.lua", 16, 1)
+            for name, service in running.items():
+                measured = wrk(service.url, "read.lua", 64, seconds)
+                rows.append({"work": "read", "concurrency": 64, "variant": name, "delay_ms": delay_ms, **measured})
+                log(f"read c=64, database +{delay_ms:g} ms, {name}: {measured['rps']:.0f} req/s")
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+
+
+# ---- streaming --------------------------------------------------------------------------------------------------
+
+
+def curl_stream(url: str) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "300",
+            "-w",
+            "%{http_code} %{time_starttransfer} %{time_total} %{size_download}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=330,
+        check=True,
+    ).stdout
+    code, ttfb, total, size = out.split()
+    if code != "200":
+        raise RuntimeError(f"{url}: HTTP {code}")
+    return {"ttfb_ms": float(ttfb) * 1000, "seconds": float(total), "bytes": float(size)}
+
+
+def first_byte_ms(url: str) -> float:
+    """Time from sending the request to the first byte of the body; then hang up."""
+    parts = httpx.URL(url)
+    with socket.create_connection((parts.host, parts.port)) as sock:
+        started = time.perf_counter()
+        sock.sendall(f"GET {parts.raw_path.decode()} HTTP/1.1\r\nhost: bench\r\n\r\n".encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += sock.recv(65536)
+        _, _, body = data.partition(b"\r\n\r\n")
+        while not body:
+            body = sock.recv(65536)
+        return (time.perf_counter() - started) * 1000
+
+
+def streaming(running: dict[str, Service], results: dict[str, Any]) -> None:
+    rows: list[dict[str, Any]] = results.setdefault("streaming", [])
+    ours = running["a: this service"]
+    sample = running["b: blocking in async def (sample)"]
+    for count, genus in STREAM_ROWS.items():
+        for framing in ("json", "ndjson"):
+            for label, service in (("a: this service", ours), ("sample's sync generator", sample)):
+                time.sleep(1)
+                idle = service.rss_mb()
+                service.reset_peak()
+                measured = curl_stream(f"{service.url}/plant/{genus}?format={framing}")
+                peak = service.rss_mb("VmHWM")
+                entry = {
+                    "variant": label,
+                    "rows": count,
+                    "framing": framing,
+                    **measured,
+                    "rows_per_s": count / measured["seconds"],
+                    "rss_growth_mb": peak - idle,
+                }
+                rows.append(entry)
+                log(
+                    f"stream {count:,} {framing} {label}: {entry['rows_per_s']:,.0f} rows/s, "
+                    f"ttfb {measured['ttfb_ms']:.1f} ms, rss +{entry['rss_growth_mb']:.1f} MB"
+                )
+        for label, kind in (
+            ("d: driver alone (our bridge)", "driver"),
+            ("driver alone (sync ResultSet)", "sync-driver"),
+            ("e: acsylla alone", "acsylla"),
+        ):
+            measured = client(kind, "stream", "--genus", genus)
+            rows.append({"variant": label, "rows": count, "framing": "-", **measured})
+            log(f"stream {count:,} {label}: {measured['rows_per_s']:,.0f} rows/s, ttfb {measured['ttfb_ms']:.1f} ms")
+    first: dict[str, list[float]] = {"1 row": [], "1,000,000 rows": []}
+    for _ in range(7):
+        first["1 row"].append(first_byte_ms(f"{ours.url}/plant/{dataset.ONE}?format=ndjson"))
+        first["1,000,000 rows"].append(first_byte_ms(f"{ours.url}/plant/{dataset.MILLION}?format=ndjson"))
+        time.sleep(0.3)
+    results["ttfb"] = {name: statistics.median(values) for name, values in first.items()}
+    log(f"time to first byte (median of 7): {results['ttfb']}")
+
+
+# ---- slow consumer ----------------------------------------------------------------------------------------------
+
+
+def slow_consumer(running: dict[str, Service], seconds: float, results: dict[str, Any]) -> None:
+    ours = running["a: this service"]
+    time.sleep(1)
+    idle = ours.rss_mb()
+    base = httpx.get(f"{ours.url}/_bench/pages").json()
+    samples: list[dict[str, float]] = []
+    reader = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "bench.slow_reader",
+            f"{ours.url}/plant/{dataset.MILLION}?format=ndjson",
+            str(1_000_000),
+            f"{seconds:g}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    started = time.monotonic()
+    while reader.poll() is None:
+        pages = httpx.get(f"{ours.url}/_bench/pages").json()
+        fetched = max(0, pages["fetched"] - base["fetched"])
+        samples.append(
+            {
+                "t": time.monotonic() - started,
+                "rss_growth_mb": ours.rss_mb() - idle,
+                "fetched": fetched,
+                "streamed": pages["streamed"] - base["streamed"],
+                "ahead": fetched - (pages["streamed"] - base["streamed"]),
+            }
+        )
+        time.sleep(0.5)
+    out = orjson.loads((reader.stdout.read() if reader.stdout else "{}").strip() or "{}")
+    steady = [s for s in samples if s["t"] > 1]
+    results["slow"] = {
+        "samples": samples,
+        "bytes": out.get("bytes", 0),
+        "seconds": out.get("seconds", 0),
+        "rate_mb_s": out.get("bytes", 0) / max(out.get("seconds", 1), 1e-9) / 1e6,
+        "max_rss_growth_mb": max((s["rss_growth_mb"] for s in samples), default=0),
+        "max_ahead": max((s["ahead"] for s in steady), default=0),
+        "pages_fetched": samples[-1]["fetched"] if samples else 0,
+    }
+    log(
+        f"slow consumer: {results['slow']['rate_mb_s']:.2f} MB/s, rss +{results['slow']['max_rss_growth_mb']:.1f} MB,"
+        f" pages ahead ≤ {results['slow']['max_ahead']}"
+    )
+
+
+# ---- profile ----------------------------------------------------------------------------------------------------
+
+
+def profile(running: dict[str, Service], seconds: float) -> None:
+    """py-spy on the service while it serves point reads at concurrency 64, and while it streams 1M rows."""
+    spy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+    ours = running["a: this service"]
+    for name, load in (
+        ("point-reads-c64", lambda: wrk(ours.url, "read.lua", 64, seconds)),
+        ("stream-1m-ndjson", lambda: curl_stream(f"{ours.url}/plant/{dataset.MILLION}?format=ndjson")),
+    ):
+        out = RESULTS / f"profile-{name}.txt"
+        command = [
+            spy,
+            "record",
+            "--pid",
+            str(ours.pid),
+            "--duration",
+            f"{seconds:g}",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ]
+        spy_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        thread = threading.Thread(target=load)
+        thread.start()
+        thread.join()
+        _, err = spy_process.communicate(timeout=seconds + 60)
+        if spy_process.returncode != 0:
+            log(f"py-spy failed ({err.strip()[:200]}); no profile for {name}")
+            continue
+        report.summarise_profile(out, RESULTS / f"profile-{name}.md")
+        out.unlink()
+        log(f"profile written: bench/results/profile-{name}.md")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="scripts/bench")
+    parser.add_argument("--seconds", type=float, default=5, help="length of each point measurement")
+    parser.add_argument("--slow-seconds", type=float, default=15, help="length of the slow-consumer run")
+    parser.add_argument("--skip", action="append", default=[], choices=["point", "streaming", "slow", "profile"])
+    parser.add_argument("--remote", action="store_true", help="also point reads through bench/delay_proxy.py")
+    parser.add_argument("--delay-ms", type=float, default=2, help="added round-trip time for --remote")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    logs = ROOT / ".cache" / "bench-logs"  # ignored by git
+    logs.mkdir(parents=True, exist_ok=True)
+    log("loading the benchmark's data set (keyspace bench) where missing")
+    dataset.load()
+    results: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+        "load_average": os.getloadavg(),
+        "seconds_per_point": args.seconds,
+    }
+    results["encoding"] = [list(r) for r in encoding.measure()]
+    if args.remote:
+        remote(logs, args.seconds, args.delay_ms, results)
+    with services(logs) as running:
+        if "point" not in args.skip:
+            point(running, args.seconds, results)
+        if "streaming" not in args.skip:
+            streaming(running, results)
+        if "slow" not in args.skip:
+            slow_consumer(running, args.slow_seconds, results)
+        if "profile" not in args.skip:
+            profile(running, args.seconds)
+    results["load_average_end"] = os.getloadavg()
+    (RESULTS / "results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    report.write(results, RESULTS)
+    log("results: bench/results/results.md and *.png")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,76 @@
+"""Issue 5, fault 1 (hung variant): a node that stops answering without closing its sockets (SIGSTOP).
+
+Nothing fails fast here: the driver waits. The answer is still a 504 with a JSON body within the configured bound:
+REQUEST_TIMEOUT when the driver gives up first (`database_timeout`), SERVER_TIMEOUT when the server-side bound is
+the shorter one (`server_timeout`). After SIGCONT the same process serves again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings
+from tests.faults.conftest import (
+    LocalCluster,
+    Report,
+    api_client,
+    mixed_requests,
+    request_outcome,
+    service_env_for,
+    start_service,
+    tally,
+    terminate,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
+
+
+@pytest.mark.parametrize(
+    ("request_timeout", "server_timeout", "error"),
+    [(1.0, 4.0, "database_timeout"), (5.0, 1.5, "server_timeout")],
+)
+async def test_a_hung_node_gets_504s_within_the_configured_timeout(
+    fault_node: LocalCluster,
+    fault_settings: Settings,
+    tmp_path: Path,
+    request_timeout: float,
+    server_timeout: float,
+    error: str,
+) -> None:
+    env = service_env_for(
+        fault_settings, REQUEST_TIMEOUT=str(request_timeout), SERVER_TIMEOUT=str(server_timeout), SPECULATIVE_DELAY="0"
+    )
+    server = start_service(env, tmp_path / "service.log")
+    requests = mixed_requests("Plantago", ["major", "media", "afra"], "Hung")
+    try:
+        async with api_client(server.url, 30) as client:
+            fault_node.pause(1)
+            try:
+                outcomes = await asyncio.gather(
+                    *(request_outcome(client, kind, make, n) for n in range(3) for kind, make in requests.items())
+                )
+            finally:
+                fault_node.resume(1)
+
+            async def reads_again() -> bool:
+                return (await client.get("/plant/Plantago/major")).status_code == 200
+
+            back = await wait_until(reads_again, within=60)
+    finally:
+        terminate(server)
+    bound = min(request_timeout, server_timeout)
+    assert all(o.status == 504 and isinstance(o.body, dict) and o.body["error"] == error for o in outcomes), [
+        (o.kind, o.status, o.body, round(o.elapsed, 3)) for o in outcomes
+    ]
+    slowest = max(o.elapsed for o in outcomes)
+    assert slowest < bound + 1.5, f"a request took {slowest:.2f} s, the bound is {bound} s"
+    Report.add(
+        "1b. Hung node (SIGSTOP, one node)",
+        f"REQUEST_TIMEOUT {request_timeout:g} s, SERVER_TIMEOUT {server_timeout:g} s: {len(outcomes)} requests "
+        f"({tally(outcomes)}, all `{error}`), answered after {min(o.elapsed for o in outcomes):.2f}-{slowest:.2f} s; "
+        f"reads served again {back:.2f} s after SIGCONT",
+    )
