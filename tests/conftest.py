@@ -123,20 +123,23 @@ def start_server(env: dict[str, str], log: Path, *, wait_ready: bool = True, tim
             stderr=subprocess.STDOUT,
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
-    if wait_ready:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{server.output()}")
-            try:
-                if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        stop_server(server)
-        raise RuntimeError(f"uvicorn did not answer within {timeout}s:\n{server.output()}")
-    return server
+    return wait_until_answering(server, "/healthz", timeout) if wait_ready else server
+
+
+def wait_until_answering(server: Server, path: str, timeout: float) -> Server:
+    """Poll `path` until it answers 200; a server that exits or stays silent fails the test with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the service exited with {server.process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.url}{path}", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError(f"the service did not answer {path} within {timeout}s:\n{server.output()}")
 
 
 def stop_server(server: Server, timeout: float = 30) -> int:

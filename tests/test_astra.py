@@ -28,6 +28,7 @@ from app.main import create_app
 from astra_local.certs import make_certificates
 from astra_local.stand_in import Layout, admin_session, write_bundle
 from tests.conftest import ROOT, start_server, stop_server, unique
+from tests.test_sample_session import ATALANTA
 
 pytestmark = pytest.mark.astra
 
@@ -141,14 +142,7 @@ async def test_plantago_streams_as_ndjson_through_the_bundle(astra_client: httpx
 async def test_sample_animal_reads_back_through_the_bundle(astra_client: httpx.AsyncClient) -> None:
     response = await astra_client.get("/animal/Vanessa/atalanta")
     assert response.status_code == 200
-    assert response.json() == {
-        "genus": "Vanessa",
-        "species": "atalanta",
-        "image_url": "https://imgur.com/2fSEnt1",
-        "size_cm": 4.8,
-        "sightings": 43,
-        "taxonomy": ["Arthropoda", "Insecta", "Lepidoptera", "Nymphalidae"],
-    }
+    assert response.json() == ATALANTA
 
 
 async def test_genus_listing_returns_both_vanessa_through_the_bundle(astra_client: httpx.AsyncClient) -> None:

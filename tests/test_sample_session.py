@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import httpx
 
+# The sample's second animal as schema/002_sample_data.cql stores it (size_cm is a 32-bit float there).
+ATALANTA = {
+    "genus": "Vanessa",
+    "species": "atalanta",
+    "image_url": "https://imgur.com/2fSEnt1",
+    "size_cm": 4.8,
+    "sightings": 43,
+    "taxonomy": ["Arthropoda", "Insecta", "Lepidoptera", "Nymphalidae"],
+}
+
 
 async def test_plantago_lists_the_88_sample_species(client: httpx.AsyncClient) -> None:
     response = await client.get("/plant/Plantago")
@@ -17,14 +27,7 @@ async def test_plantago_lists_the_88_sample_species(client: httpx.AsyncClient) -
 async def test_sample_animal_reads_back_with_its_float_as_written(client: httpx.AsyncClient) -> None:
     response = await client.get("/animal/Vanessa/atalanta")
     assert response.status_code == 200
-    assert response.json() == {
-        "genus": "Vanessa",
-        "species": "atalanta",
-        "image_url": "https://imgur.com/2fSEnt1",
-        "size_cm": 4.8,
-        "sightings": 43,
-        "taxonomy": ["Arthropoda", "Insecta", "Lepidoptera", "Nymphalidae"],
-    }
+    assert response.json() == ATALANTA
 
 
 async def test_genus_listing_returns_both_vanessa_in_species_order(client: httpx.AsyncClient) -> None:

@@ -27,7 +27,7 @@ from cassandra.concurrent import execute_concurrent_with_args
 from app.cluster import connect
 from app.config import Settings, load_settings
 from app.schema import apply_schema
-from tests.conftest import ROOT, Server, free_port, service_env, stop_server, unique
+from tests.conftest import ROOT, Server, free_port, service_env, stop_server, unique, wait_until_answering
 
 SCRIPT = ROOT / "scripts" / "cassandra"
 API_KEY = "faults-key"
@@ -186,19 +186,7 @@ def start_service(env: dict[str, str], log: Path, *, workers: int = 1, timeout: 
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a test's SIGTERM reaches the server alone, not pytest
         )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the service exited with {process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"the service was not ready within {timeout}s:\n{server.output()}")
+    return wait_until_answering(Server(f"http://127.0.0.1:{port}", process, log), "/readyz", timeout)
 
 
 def service_env_for(settings: Settings, **extra: str) -> dict[str, str]:
