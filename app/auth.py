@@ -15,6 +15,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import SecretStr
 
 from app.config import Settings
+from app.deps import SettingsDep
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 HOW_TO_CONFIGURE = (
@@ -53,17 +54,13 @@ def check_key(request: Request, settings: Settings) -> None:
         raise HTTPException(401, "the API key is not valid", headers=CHALLENGE)
 
 
-def _settings(request: Request) -> Settings:
-    return request.state.settings  # type: ignore[no-any-return]
-
-
 async def require_write_access(
     request: Request,
+    settings: SettingsDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     _header: Annotated[str | None, Depends(header_scheme)],
 ) -> None:
     """Writes need a key; with no keys configured they are refused unless ALLOW_ANONYMOUS_WRITES is on."""
-    settings = _settings(request)
     if not settings.api_keys:
         if settings.allow_anonymous_writes:
             return
@@ -71,9 +68,8 @@ async def require_write_access(
     check_key(request, settings)
 
 
-async def require_read_access(request: Request) -> None:
+async def require_read_access(request: Request, settings: SettingsDep) -> None:
     """Reads are open unless PROTECT_READS is on (then they need a key, like writes)."""
-    settings = _settings(request)
     if not settings.protect_reads:
         return
     if not settings.api_keys:

@@ -45,7 +45,6 @@ class Database:
         self.session = session
         self.request_timeout = request_timeout
         self._slots = asyncio.Semaphore(max_in_flight)
-        self.pages_fetched = 0
 
     async def execute(
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
@@ -91,7 +90,6 @@ class Database:
     def _done(self, page: Page | None) -> None:
         self._slots.release()
         if page is not None:
-            self.pages_fetched += 1
             PAGES.fetched += 1
 
 

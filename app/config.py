@@ -86,18 +86,11 @@ class Settings(BaseSettings):
     max_streams: int = Field(default=64, ge=1, le=10_000, description="open JSON/NDJSON streams per process")
     metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format")
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "cassandra_contact_points", mode="before")
     @classmethod
-    def _split_api_keys(cls, value: object) -> object:
+    def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [k.strip() for k in value.split(",") if k.strip()]
-        return value
-
-    @field_validator("cassandra_contact_points", mode="before")
-    @classmethod
-    def _split_contact_points(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [p.strip() for p in value.split(",") if p.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("read_consistency", "write_consistency")
@@ -111,12 +104,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_consistent(self) -> Settings:
-        given = {
-            "ASTRA_DB_CLIENT_ID": self.astra_db_client_id,
-            "ASTRA_DB_CLIENT_SECRET": self.astra_db_client_secret,
-            "ASTRA_DB_SECURE_BUNDLE_PATH": self.astra_db_secure_bundle_path,
-            "ASTRA_DB_KEYSPACE": self.astra_db_keyspace,
-        }
+        given = {name: getattr(self, name.lower()) for name in ASTRA_VARIABLES}
         present = [name for name, value in given.items() if value]
         if present and len(present) < len(given):
             missing = ", ".join(name for name in given if name not in present)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.types import Scope
 
 from app.bridge import Database
 from app.config import Settings
@@ -24,6 +25,12 @@ async def get_statements(request: Request) -> Statements:
 
 async def get_settings(request: Request) -> Settings:
     return request.state.settings  # type: ignore[no-any-return]
+
+
+def settings_in_scope(scope: Scope) -> Settings | None:
+    """The lifespan's settings as a pure ASGI middleware sees them (None outside a running lifespan)."""
+    settings = scope.get("state", {}).get("settings")
+    return settings if isinstance(settings, Settings) else None
 
 
 async def get_codec(request: Request) -> PageStateCodec:

@@ -20,6 +20,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.deps import settings_in_scope
 from app.encoding import dumps
 from app.errors import error_body
 from app.limits import RETRY_AFTER_SECONDS, SCOPE_KEY, Admission, Limits, Shed, Ticket, on_shed
@@ -43,11 +44,6 @@ _ID_COUNTER = itertools.count(1)
 
 def new_request_id() -> str:
     return f"{_ID_PREFIX}-{next(_ID_COUNTER):x}"
-
-
-def _settings(scope: Scope) -> Settings | None:
-    settings = scope.get("state", {}).get("settings")
-    return settings if isinstance(settings, Settings) else None
 
 
 async def send_json(send: Send, status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> None:
@@ -147,7 +143,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        settings = _settings(scope)
+        settings = settings_in_scope(scope)
         limit = settings.max_body_bytes if settings else DEFAULT_MAX_BODY_BYTES
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None:
@@ -189,7 +185,7 @@ class AdmissionControl:
         return self._limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        settings = _settings(scope)
+        settings = settings_in_scope(scope)
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or settings is None:
             await self.app(scope, receive, send)
             return

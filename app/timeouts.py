@@ -14,6 +14,7 @@ import logging
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.deps import settings_in_scope
 from app.errors import error_body
 
 log = logging.getLogger("app.timeouts")
@@ -36,8 +37,8 @@ class ServerTimeout:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        settings = scope.get("state", {}).get("settings")
-        seconds = float(getattr(settings, "server_timeout", DEFAULT_SECONDS))
+        settings = settings_in_scope(scope)
+        seconds = settings.server_timeout if settings else DEFAULT_SECONDS
         started = False
 
         async def send_once_started(message: Message) -> None:

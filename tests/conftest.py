@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +64,20 @@ async def app(settings: Settings, cql: Session) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture(scope="session")
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+    async with client_for(app) as http:
+        yield http
+
+
+def client_for(asgi_app: object, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """An httpx client that calls the ASGI app in-process (the lifespan must already be running)."""
+    transport = httpx.ASGITransport(app=asgi_app)  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url="http://api.test", headers=headers)
+
+
+@asynccontextmanager
+async def app_client(settings: Settings, *, headers: dict[str, str] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process with its own lifespan (its own driver session) and these settings, behind a client."""
+    async with LifespanManager(create_app(settings)) as manager, client_for(manager.app, headers) as http:
         yield http
 
 

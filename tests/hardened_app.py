@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from asgi_lifespan import LifespanManager
 
 from app.config import Settings, load_settings
-from app.main import create_app
+from tests.conftest import app_client
 
 API_KEY = "test-key-0123456789"
 OTHER_KEY = "second-key-abcdef"
@@ -32,8 +31,5 @@ def hardened_settings(base: Settings, **overrides: object) -> Settings:
 async def hardened_client(base: Settings, *, headers: dict[str, str] | None = None,
                           **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
     """The app in-process (its own lifespan, its own driver session) behind an httpx client."""
-    application = create_app(hardened_settings(base, **overrides))
-    async with LifespanManager(application) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test", headers=headers) as client:
-            yield client
+    async with app_client(hardened_settings(base, **overrides), headers=headers) as client:
+        yield client

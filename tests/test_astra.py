@@ -27,7 +27,7 @@ from app.config import Mode, Settings, load_settings
 from app.main import create_app
 from astra_local.certs import make_certificates
 from astra_local.stand_in import Layout, admin_session, write_bundle
-from tests.conftest import ROOT, start_server, stop_server, unique
+from tests.conftest import ROOT, client_for, start_server, stop_server, unique
 from tests.test_sample_session import ATALANTA
 
 pytestmark = pytest.mark.astra
@@ -113,8 +113,7 @@ def astra_db(astra_lifespan: LifespanManager) -> Database:
 
 @pytest.fixture(scope="session")
 async def astra_client(astra_lifespan: LifespanManager) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=astra_lifespan.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+    async with client_for(astra_lifespan.app) as http:
         yield http
 
 

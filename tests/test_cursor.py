@@ -7,15 +7,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 from cassandra.concurrent import execute_concurrent_with_args
 
 from app.config import Settings
-from app.main import create_app
 from app.page_state import PageStateCodec
 from app.statements import CQL
-from tests.conftest import unique
+from tests.conftest import app_client, unique
 
 ROWS = 1_000
 
@@ -136,10 +134,8 @@ async def test_token_sealed_with_another_secret_is_a_400(client: httpx.AsyncClie
 async def small_pages(settings: Settings, cql: Session) -> AsyncIterator[httpx.AsyncClient]:
     """The app configured with PAGE_SIZE=20 and MAX_PAGE_SIZE=50."""
     configured = settings.model_copy(update={"page_size": 20, "max_page_size": 50})
-    async with LifespanManager(create_app(configured)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
-            yield http
+    async with app_client(configured) as http:
+        yield http
 
 
 async def test_page_size_defaults_to_the_configured_page_size(small_pages: httpx.AsyncClient, plants: str) -> None:

@@ -11,15 +11,14 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra import ConsistencyLevel, OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout
 from cassandra.cluster import NoHostAvailable, Session
 from cassandra.protocol import OverloadedErrorMessage
 
 from app.config import Settings
 from app.errors import classify
-from app.main import create_app
 from tests import tcp_proxy
+from tests.conftest import app_client
 
 
 @pytest.fixture
@@ -33,11 +32,8 @@ def proxy(settings: Settings, cql: Session) -> Iterator[tcp_proxy.TcpProxy]:
 async def proxied_client(settings: Settings, proxy: tcp_proxy.TcpProxy) -> AsyncIterator[httpx.AsyncClient]:
     """The app, connected to the real node only through the proxy."""
     proxied = settings.model_copy(update={"cassandra_port": proxy.port, "request_timeout": 2.0})
-    app = create_app(proxied)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
-            yield http
+    async with app_client(proxied) as http:
+        yield http
 
 
 async def test_reads_work_through_the_proxy(proxied_client: httpx.AsyncClient) -> None:
@@ -81,10 +77,8 @@ async def test_readyz_turns_503_when_the_node_is_unreachable(
 
 async def test_driver_timeout_answers_504(settings: Settings, cql: Session) -> None:
     impatient = settings.model_copy(update={"request_timeout": 0.00001})
-    async with LifespanManager(create_app(impatient)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
-            response = await http.get("/plant/Plantago")
+    async with app_client(impatient) as http:
+        response = await http.get("/plant/Plantago")
     assert response.status_code == 504
     assert response.json()["error"] == "database_timeout"
     assert "retry-after" not in response.headers

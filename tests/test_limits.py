@@ -17,7 +17,7 @@ from cassandra.cluster import Session
 from app.config import Settings
 from app.limits import Gate
 from app.main import create_app
-from tests.conftest import Server, service_env, start_server, stop_server
+from tests.conftest import Server, client_for, service_env, start_server, stop_server
 from tests.hardened_app import API_KEY, hardened_settings
 
 
@@ -84,7 +84,7 @@ async def tight(settings: Settings, cql: Session) -> Any:
 async def test_request_over_capacity_is_503_with_retry_after_and_json(tight: Any) -> None:
     held = HeldResponse(tight, "/plant/Plantago/afra")
     await asyncio.wait_for(held.started.wait(), 30)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=tight), base_url="http://api.test") as client:
+    async with client_for(tight) as client:
         shed = await client.get("/plant/Plantago/aristata")
         probe = await client.get("/healthz")
         await held.finish()
@@ -99,7 +99,7 @@ async def test_request_over_capacity_is_503_with_retry_after_and_json(tight: Any
 async def test_open_stream_holds_a_stream_slot_but_not_a_request_slot(tight: Any) -> None:
     held = HeldResponse(tight, "/plant/Plantago", b"format=ndjson&page_size=5")
     await asyncio.wait_for(held.started.wait(), 30)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=tight), base_url="http://api.test") as client:
+    async with client_for(tight) as client:
         second_stream = await client.get("/plant/Plantago", params={"format": "ndjson"})
         point_read = await client.get("/plant/Plantago/afra")
         await held.finish()
