@@ -68,8 +68,12 @@ async def require_write_access(
     check_key(request, settings)
 
 
-async def require_read_access(request: Request, settings: SettingsDep) -> None:
-    """Reads are open unless PROTECT_READS is on (then they need a key, like writes)."""
+async def require_read_access(request: Request) -> None:
+    """Reads are open unless PROTECT_READS is on (then they need a key, like writes).
+
+    The settings come straight from the request's state, not through SettingsDep: every read pays for this
+    dependency, and a nested one would cost as much again."""
+    settings: Settings = request.state.settings
     if not settings.protect_reads:
         return
     if not settings.api_keys:

@@ -15,6 +15,7 @@ import re
 import time
 
 from fastapi import FastAPI
+from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -78,6 +79,9 @@ class Observability:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.route_template = RouteTemplates()
+        # The labelled children, looked up once per (method, route, status): `labels()` takes a lock and checks
+        # its arguments on every call. Bounded like the labels themselves.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,8 +120,18 @@ class Observability:
         elapsed = time.perf_counter() - started
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
         route = self.route_template(scope)
-        REQUESTS.labels(method, route, str(status)).inc()
-        LATENCY.labels(method, route, str(status)).observe(elapsed)
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (REQUESTS.labels(method, route, str(status)),
+                                          LATENCY.labels(method, route, str(status)))
+        series[0].inc()
+        series[1].observe(elapsed)
+        # A 503 is a shed or an outage, both counted in /metrics and (outages) logged where they are mapped: one
+        # warning line per shed request would cost the most exactly when the process has the least to spare.
+        level = logging.WARNING if status >= 500 and status != 503 else logging.INFO
+        if not access_log.isEnabledFor(level):
+            return
         fields = {
             "method": scope["method"][:16],
             "route": route,
@@ -127,9 +141,6 @@ class Observability:
             "first_byte_ms": None if first_byte is None else round((first_byte - started) * 1000, 3),
             "request_id": rid,
         }
-        # A 503 is a shed or an outage, both counted in /metrics and (outages) logged where they are mapped: one
-        # warning line per shed request would cost the most exactly when the process has the least to spare.
-        level = logging.WARNING if status >= 500 and status != 503 else logging.INFO
         access_log.log(level, "request", extra={"fields": fields})
 
 

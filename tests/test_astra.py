@@ -24,6 +24,7 @@ from cassandra.connection import SniEndPoint
 
 from app.bridge import Database
 from app.config import Mode, Settings, load_settings
+from app.deps import Backend
 from app.main import create_app
 from astra_local.certs import make_certificates
 from astra_local.stand_in import Layout, admin_session, write_bundle
@@ -107,8 +108,8 @@ async def astra_lifespan(astra_settings: Settings) -> AsyncIterator[LifespanMana
 @pytest.fixture(scope="session")
 def astra_db(astra_lifespan: LifespanManager) -> Database:
     # The lifespan's state is what every request sees; asgi-lifespan keeps it on the manager.
-    db: Database = astra_lifespan._state["db"]
-    return db
+    backend: Backend = astra_lifespan._state["backend"]
+    return backend.db
 
 
 @pytest.fixture(scope="session")
@@ -192,7 +193,7 @@ def test_the_node_sees_the_service_as_token_over_tls(astra_db: Database, stand_i
 
 def test_astra_defaults_to_local_quorum(astra_settings: Settings, astra_lifespan: LifespanManager) -> None:
     assert astra_settings.mode is Mode.ASTRA
-    statements = astra_lifespan._state["statements"]
+    statements = astra_lifespan._state["backend"].statements
     levels = {getattr(statements, field.name).consistency_level for field in fields(statements) if field.name != "ping"}
     assert levels == {ConsistencyLevel.LOCAL_QUORUM}
 

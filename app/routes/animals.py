@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app import repository
 from app.auth import ReadAccess, WriteAccess
-from app.deps import CodecDep, DatabaseDep, SettingsDep, StatementsDep
+from app.deps import BackendDep
 from app.encoding import json_response
 from app.models import ERROR_RESPONSES, WRITE_RESPONSES, Animal, AnimalPage, ErrorBody, Inserted
 from app.routes.listing import LISTING_RESPONSES, FormatParam, PageSizeParam, PageStateParam, answer_listing
@@ -23,9 +23,9 @@ KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
     response_model=Animal,
     responses={404: {"model": ErrorBody, "description": "no such animal"}},
 )
-async def read_animal(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species: KeyPath) -> Response:
+async def read_animal(backend: BackendDep, genus: KeyPath, species: KeyPath) -> Response:
     """One animal by its full key."""
-    row = await repository.get_animal(db, st, genus, species)
+    row = await repository.get_animal(backend.db, backend.statements, genus, species)
     if row is None:
         raise HTTPException(404, f"no animal {genus} {species}")
     return json_response(row)
@@ -35,24 +35,23 @@ async def read_animal(db: DatabaseDep, st: StatementsDep, genus: KeyPath, specie
 async def read_animals(
     request: Request,
     genus: KeyPath,
-    db: DatabaseDep,
-    st: StatementsDep,
-    settings: SettingsDep,
-    codec: CodecDep,
+    backend: BackendDep,
     format: FormatParam = None,
     page_size: PageSizeParam = None,
     page_state: PageStateParam = None,
 ) -> Response:
     """Every animal of a genus, in species order: streamed as JSON or NDJSON, or paged with a cursor."""
     return await answer_listing(
-        request, settings, codec, f"animals:{genus}",
-        lambda size, state: repository.animal_pages(db, st, genus, page_size=size, paging_state=state),
+        request, backend, f"animals:{genus}",
+        lambda size, state: repository.animal_pages(
+            backend.db, backend.statements, genus, page_size=size, paging_state=state
+        ),
         format, page_size, page_state,
     )
 
 
 @router.post("/animal", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[WriteAccess])
-async def create_animal(animal: Animal, db: DatabaseDep, st: StatementsDep) -> Response:
+async def create_animal(animal: Animal, backend: BackendDep) -> Response:
     """Insert or replace an animal."""
-    await repository.upsert_animal(db, st, animal)
+    await repository.upsert_animal(backend.db, backend.statements, animal)
     return json_response({"inserted": True})

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from app import repository
-from app.deps import DatabaseDep, StatementsDep
+from app.deps import BackendDep
 from app.encoding import json_response
 from app.models import ERROR_RESPONSES, ErrorBody
 
@@ -20,7 +20,7 @@ async def read_health() -> Response:
 
 
 @router.get("/readyz", responses={503: {"model": ErrorBody, "description": "Cassandra unreachable"}})
-async def read_ready(db: DatabaseDep, st: StatementsDep) -> Response:
+async def read_ready(backend: BackendDep) -> Response:
     """A cheap query reached Cassandra; otherwise 503 (through the error mapping)."""
-    version = await repository.ping(db, st)
+    version = await repository.ping(backend.db, backend.statements)
     return json_response({"status": "ready", "cassandra": version})

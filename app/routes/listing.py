@@ -9,11 +9,10 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from app.bridge import Page
-from app.config import Settings
+from app.deps import Backend
 from app.limits import admit_stream
 from app.metrics import count_pages
 from app.models import ErrorBody
-from app.page_state import PageStateCodec
 from app.streaming import NDJSON_TYPES, Framing, choose_framing, one_page, stream_pages
 
 FormatParam = Annotated[
@@ -39,14 +38,14 @@ LISTING_RESPONSES: dict[int | str, dict[str, object]] = {
 
 async def answer_listing(
     request: Request,
-    settings: Settings,
-    codec: PageStateCodec,
+    backend: Backend,
     query: str,
     fetch: Callable[[int, bytes | None], AsyncIterator[Page]],
     format: Framing | None,
     page_size: int | None,
     page_state: str | None,
 ) -> Response:
+    settings, codec = backend.settings, backend.codec
     framing, media_type = choose_framing(request, format, page_state)
     size = min(page_size or settings.page_size, settings.max_page_size)
     if framing is Framing.PAGE:

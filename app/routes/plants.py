@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from app import repository
 from app.auth import ReadAccess, WriteAccess
-from app.deps import CodecDep, DatabaseDep, SettingsDep, StatementsDep
+from app.deps import BackendDep
 from app.encoding import json_response
 from app.models import ERROR_RESPONSES, WRITE_RESPONSES, ErrorBody, Inserted, Plant, PlantPage
 from app.routes.listing import LISTING_RESPONSES, FormatParam, PageSizeParam, PageStateParam, answer_listing
@@ -23,9 +23,9 @@ KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
     response_model=Plant,
     responses={404: {"model": ErrorBody, "description": "no such plant"}},
 )
-async def read_plant(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species: KeyPath) -> Response:
+async def read_plant(backend: BackendDep, genus: KeyPath, species: KeyPath) -> Response:
     """One plant by its full key."""
-    row = await repository.get_plant(db, st, genus, species)
+    row = await repository.get_plant(backend.db, backend.statements, genus, species)
     if row is None:
         raise HTTPException(404, f"no plant {genus} {species}")
     return json_response(row)
@@ -35,24 +35,23 @@ async def read_plant(db: DatabaseDep, st: StatementsDep, genus: KeyPath, species
 async def read_plants(
     request: Request,
     genus: KeyPath,
-    db: DatabaseDep,
-    st: StatementsDep,
-    settings: SettingsDep,
-    codec: CodecDep,
+    backend: BackendDep,
     format: FormatParam = None,
     page_size: PageSizeParam = None,
     page_state: PageStateParam = None,
 ) -> Response:
     """Every plant of a genus, in species order: streamed as JSON or NDJSON, or paged with a cursor."""
     return await answer_listing(
-        request, settings, codec, f"plants:{genus}",
-        lambda size, state: repository.plant_pages(db, st, genus, page_size=size, paging_state=state),
+        request, backend, f"plants:{genus}",
+        lambda size, state: repository.plant_pages(
+            backend.db, backend.statements, genus, page_size=size, paging_state=state
+        ),
         format, page_size, page_state,
     )
 
 
 @router.post("/plant", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[WriteAccess])
-async def create_plant(plant: Plant, db: DatabaseDep, st: StatementsDep) -> Response:
+async def create_plant(plant: Plant, backend: BackendDep) -> Response:
     """Insert or replace a plant."""
-    await repository.upsert_plant(db, st, plant)
+    await repository.upsert_plant(backend.db, backend.statements, plant)
     return json_response({"inserted": True})
