@@ -46,9 +46,9 @@ async def closed_loop(op: Op, concurrency: int, seconds: float) -> dict[str, flo
                 continue
             latencies.append((time.perf_counter() - start) * 1000)
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     latencies.sort()
     return {
         "requests": len(latencies),
@@ -56,6 +56,7 @@ async def closed_loop(op: Op, concurrency: int, seconds: float) -> dict[str, flo
         "p50_ms": percentile(latencies, 0.50),
         "p99_ms": percentile(latencies, 0.99),
         "errors": errors,
+        "cpu_ms": cpu * 1000 / max(1, len(latencies)),  # this process's CPU (all threads) per operation
     }
 
 

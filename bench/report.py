@@ -21,6 +21,10 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None or value != value else f"{value:.2f}"
 
 
+def _cpu(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
@@ -117,12 +121,16 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"## Point reads and writes ({results['seconds_per_point']:g} s per point)",
             "",
-            "| work | concurrency | variant | req/s | p50 ms | p99 ms | errors |",
-            "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+            "CPU ms/req is the CPU time (user + system, all threads) of the process doing the work, divided by the "
+            "requests it completed: the server process for HTTP variants, the client process for (d) and (e). "
+            "On two shared cores it is steadier than req/s, and it is what bounds req/s once the cores are busy.",
+            "",
+            "| work | concurrency | variant | req/s | p50 ms | p99 ms | CPU ms/req | errors |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         lines += [
             f"| {r['work']} | {r['concurrency']} | {r['variant']} | {r['rps']:,.0f} | {_ms(r['p50_ms'])} | "
-            f"{_ms(r['p99_ms'])} | {r['errors']} |"
+            f"{_ms(r['p99_ms'])} | {_cpu(r.get('cpu_ms'))} | {r['errors']} |"
             for r in point
         ]
     remote = results.get("remote", [])
@@ -139,13 +147,16 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             "## Streaming",
             "",
-            "| rows | framing | variant | rows/s | time to first byte ms | peak RSS - idle MB |",
-            "| ---: | --- | --- | ---: | ---: | ---: |",
+            "Runs: how many times each variant streamed those rows; the median run is shown (its rows/s and time "
+            "to first byte together), and the largest RSS growth of all its runs.",
+            "",
+            "| rows | framing | variant | runs | rows/s | time to first byte ms | peak RSS - idle MB |",
+            "| ---: | --- | --- | ---: | ---: | ---: | ---: |",
         ]
         for r in streams:
             growth = f"{r['rss_growth_mb']:.1f}" if "rss_growth_mb" in r else "-"
             lines.append(
-                f"| {r['rows']:,} | {r['framing']} | {r['variant']} | {r['rows_per_s']:,.0f} | "
+                f"| {r['rows']:,} | {r['framing']} | {r['variant']} | {r.get('runs', 1)} | {r['rows_per_s']:,.0f} | "
                 f"{r['ttfb_ms']:.1f} | {growth} |"
             )
     slow = results.get("slow")

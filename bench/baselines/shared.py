@@ -11,6 +11,7 @@ import anyio
 from cassandra.cluster import Session
 from fastapi import FastAPI, Request
 
+from app.bridge import Database
 from app.cluster import connect, default_consistency
 from app.config import load_settings
 from app.encoding import float32_shortest
@@ -26,8 +27,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     statements = await anyio.to_thread.run_sync(
         lambda: prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl)
     )
+    # The bridge, for the floor reference (f); the two baselines use the session directly.
+    db = Database(session, request_timeout=settings.request_timeout, max_in_flight=settings.max_in_flight)
     try:
-        yield {"session": session, "statements": statements}
+        yield {"session": session, "statements": statements, "db": db}
     finally:
         await anyio.to_thread.run_sync(cluster.shutdown)
 
