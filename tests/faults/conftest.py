@@ -21,9 +21,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, Session
+from cassandra.cluster import Session
 from cassandra.concurrent import execute_concurrent_with_args
-from cassandra.policies import WhiteListRoundRobinPolicy
 
 from app.cluster import connect
 from app.config import Settings, load_settings
@@ -104,49 +103,12 @@ def _own_cluster(home: str, nodes: int, base: int, heap: str | None = None) -> I
     try:
         cluster.start()
         cluster.wait()
-        answered = time.monotonic() - started
-        line = f"{nodes} node(s) on {', '.join(cluster.addresses)}: answer CQL {answered:.1f} s after start"
-        if nodes > 1:
-            line += f"; every node lists the others as peers {wait_for_ring(cluster):.1f} s later"
-        Report.add("Start-up", line)
+        ready = "answer CQL" if nodes == 1 else "answer CQL and list each other as peers"
+        Report.add("Start-up", f"{nodes} node(s) on {', '.join(cluster.addresses)}: {ready} "
+                   f"{time.monotonic() - started:.1f} s after `scripts/cassandra start`")
         yield cluster
     finally:
         cluster.stop()
-
-
-def wait_for_ring(cluster: LocalCluster, within: float = 180) -> float:
-    """Seconds until every node lists all the others in system.peers_v2, i.e. the ring has formed.
-
-    A node answers CQL before gossip has told it about its neighbours: nodes started together on busy cores can
-    each believe they are alone for a while. A keyspace created then is created with one node's view, and the next
-    statement, sent to another node, finds no such keyspace. (CQL answering is what `scripts/cassandra wait` checks.)
-    """
-    started = time.monotonic()
-    pending = set(cluster.addresses)
-    while pending:
-        for address in sorted(pending):
-            if len(_peers_of(address)) >= cluster.nodes - 1:
-                pending.discard(address)
-        if pending and time.monotonic() - started > within:
-            raise RuntimeError(f"{sorted(pending)} did not see the whole ring within {within} s")
-        if pending:
-            time.sleep(1)
-    return time.monotonic() - started
-
-
-def _peers_of(address: str) -> list[str]:
-    """The peers one node knows, asked of that node alone."""
-    profile = ExecutionProfile(load_balancing_policy=WhiteListRoundRobinPolicy([address]))
-    driver = Cluster(
-        [address], protocol_version=5, execution_profiles={EXEC_PROFILE_DEFAULT: profile}, connect_timeout=5
-    )
-    try:
-        session = driver.connect()
-        return [str(row.peer) for row in session.execute("SELECT peer FROM system.peers_v2")]
-    except Exception:  # a node still starting: ask again
-        return []
-    finally:
-        driver.shutdown()
 
 
 @pytest.fixture(scope="session")
