@@ -17,7 +17,7 @@ from app.statements import Statements
 @dataclass(frozen=True, slots=True)
 class Backend:
     """Everything the lifespan made for the routes, behind one dependency: FastAPI resolves every dependency of a
-    route on every request, and on a point read one dependency per object cost ~6% of the CPU (py-spy)."""
+    route on every request, ~10 µs each on a point read here, so one per object added up."""
 
     db: Database
     statements: Statements
