@@ -73,7 +73,7 @@ async def require_read_access(request: Request) -> None:
 
     The settings come straight from the request's state, not through SettingsDep: every read pays for this
     dependency, and a nested one would cost as much again."""
-    settings: Settings = request.state.settings
+    settings: Settings = request.state.backend.settings
     if not settings.protect_reads:
         return
     if not settings.api_keys:

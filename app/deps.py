@@ -32,13 +32,13 @@ async def get_backend(request: Request) -> Backend:
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.state.settings  # type: ignore[no-any-return]
+    return request.state.backend.settings  # type: ignore[no-any-return]
 
 
 def settings_in_scope(scope: Scope) -> Settings | None:
     """The lifespan's settings as a pure ASGI middleware sees them (None outside a running lifespan)."""
-    settings = scope.get("state", {}).get("settings")
-    return settings if isinstance(settings, Settings) else None
+    backend = scope.get("state", {}).get("backend")
+    return backend.settings if isinstance(backend, Backend) else None
 
 
 BackendDep = Annotated[Backend, Depends(get_backend)]

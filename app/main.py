@@ -60,8 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db = Database(session, request_timeout=active.request_timeout, max_in_flight=active.max_in_flight)
         log.info("ready: %s", active.describe)
         try:
-            # The middlewares read the settings from the state; the routes get the whole backend (app.deps).
-            yield {"backend": Backend(db, statements, active, PageStateCodec(secret)), "settings": active}
+            # Routes get it through BackendDep, pure ASGI middlewares through settings_in_scope (app.deps).
+            yield {"backend": Backend(db, statements, active, PageStateCodec(secret))}
         finally:
             await anyio.to_thread.run_sync(cluster.shutdown)
             log.info("driver shut down")
