@@ -29,7 +29,7 @@ from app.main import create_app
 from astra_local.certs import make_certificates
 from astra_local.stand_in import Layout, admin_session, write_bundle
 from tests.conftest import ROOT, client_for, start_server, stop_server, unique
-from tests.test_sample_session import ATALANTA
+from tests.test_sample_session import ATALANTA, assert_sample_plantago
 
 pytestmark = pytest.mark.astra
 
@@ -122,12 +122,7 @@ async def astra_client(astra_lifespan: LifespanManager) -> AsyncIterator[httpx.A
 
 
 async def test_plantago_lists_the_88_sample_species_through_the_bundle(astra_client: httpx.AsyncClient) -> None:
-    response = await astra_client.get("/plant/Plantago")
-    assert response.status_code == 200
-    plants = response.json()
-    assert len(plants) == 88
-    assert plants[0] == {"genus": "Plantago", "species": "afra", "sightings": 3}
-    assert plants[-1] == {"genus": "Plantago", "species": "wrightiana", "sightings": 5}
+    assert_sample_plantago(await astra_client.get("/plant/Plantago"))
 
 
 async def test_plantago_streams_as_ndjson_through_the_bundle(astra_client: httpx.AsyncClient) -> None:

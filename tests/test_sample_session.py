@@ -15,13 +15,17 @@ ATALANTA = {
 }
 
 
-async def test_plantago_lists_the_88_sample_species(client: httpx.AsyncClient) -> None:
-    response = await client.get("/plant/Plantago")
+def assert_sample_plantago(response: httpx.Response) -> None:
+    """The sample's 88 Plantago species, first and last as the sample data stores them."""
     assert response.status_code == 200
     plants = response.json()
     assert len(plants) == 88
     assert plants[0] == {"genus": "Plantago", "species": "afra", "sightings": 3}
     assert plants[-1] == {"genus": "Plantago", "species": "wrightiana", "sightings": 5}
+
+
+async def test_plantago_lists_the_88_sample_species(client: httpx.AsyncClient) -> None:
+    assert_sample_plantago(await client.get("/plant/Plantago"))
 
 
 async def test_sample_animal_reads_back_with_its_float_as_written(client: httpx.AsyncClient) -> None:
