@@ -17,7 +17,8 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from app.config import load_settings
-from app.errors import ConfigError
+from app.exceptions import ConfigError
+from app.logs import configure_logging
 
 STARTUP_FAILURE = 3
 
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_level)  # the supervisor's own lines are JSON too; each worker does it again
     config = uvicorn.Config(
         "app.main:app",
         host=args.host,
@@ -54,10 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         loop="uvloop",
         http="httptools",
+        log_config=None,  # app.logs has configured uvicorn's loggers as JSON lines
         log_level=settings.log_level,
         access_log=False,  # app.access writes one JSON line per request, with its request id
-        # Annotated int, used as a float by asyncio.wait_for: fractional drain times work.
-        timeout_graceful_shutdown=settings.shutdown_drain_seconds,  # type: ignore[arg-type]
+        # uvicorn hints an int but hands it to asyncio.wait_for: fractional drain times work.
+        timeout_graceful_shutdown=settings.shutdown_drain_seconds,  # type: ignore[arg-type]  # see above
     )
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, _drained)

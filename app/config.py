@@ -6,12 +6,13 @@ import re
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
+from cassandra import ConsistencyLevel
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.errors import ConfigError
+from app.exceptions import ConfigError
 
 ASTRA_VARIABLES = (
     "ASTRA_DB_CLIENT_ID",
@@ -20,6 +21,7 @@ ASTRA_VARIABLES = (
     "ASTRA_DB_KEYSPACE",
 )
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
 
 
 class Mode(StrEnum):
@@ -33,26 +35,45 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # Astra DB (all four, or none)
-    astra_db_client_id: str | None = None
-    astra_db_client_secret: SecretStr | None = None
-    astra_db_secure_bundle_path: Path | None = None
-    astra_db_keyspace: str | None = None
+    astra_db_client_id: str | None = Field(default=None, description="Astra: `token`, or the token's client id")
+    astra_db_client_secret: SecretStr | None = Field(
+        default=None, description="Astra: the `AstraCS:...` application token (never logged or echoed)"
+    )
+    astra_db_secure_bundle_path: Path | None = Field(
+        default=None, description="Astra: path of the Secure Connect Bundle zip; setting it selects Astra"
+    )
+    astra_db_keyspace: str | None = Field(default=None, description="Astra: the keyspace made in the Astra console")
 
     # Self-hosted Cassandra
-    cassandra_contact_points: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
-    cassandra_port: int = Field(default=9042, ge=1, le=65535)
-    cassandra_local_dc: str | None = None
-    cassandra_username: str | None = None
-    cassandra_password: SecretStr | None = None
-    cassandra_keyspace: str = "sample"
-    cassandra_replication: str = "{'class': 'SimpleStrategy', 'replication_factor': 1}"
-    cassandra_protocol_version: int | None = Field(default=None, ge=3, le=5)
+    cassandra_contact_points: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="comma-separated node addresses; setting it means 'use my cluster, start no local node'",
+    )
+    cassandra_port: int = Field(default=9042, ge=1, le=65535, description="CQL port")
+    cassandra_local_dc: str | None = Field(
+        default=None, description="local data center for DC-aware load balancing (default: the driver's choice)"
+    )
+    cassandra_username: str | None = Field(default=None, description="PasswordAuthenticator user")
+    cassandra_password: SecretStr | None = Field(default=None, description="PasswordAuthenticator password")
+    cassandra_keyspace: str = Field(
+        default="sample", description="keyspace (created by scripts/init-db when self-hosted)"
+    )
+    cassandra_replication: str = Field(
+        default="{'class': 'SimpleStrategy', 'replication_factor': 1}",
+        description="replication map of a keyspace that scripts/init-db creates",
+    )
+    cassandra_protocol_version: int | None = Field(
+        default=None, ge=3, le=5, description="pin the native protocol version (default: negotiated; 4 on Astra)"
+    )
 
     # Behaviour
-    read_consistency: str | None = None
-    write_consistency: str | None = None
-    request_timeout: float = Field(default=5.0, gt=0, le=120, description="driver timeout per request, seconds")
-    connect_timeout: float = Field(default=10.0, gt=0, le=120)
+    read_consistency: str | None = Field(
+        default=None,
+        description="consistency of reads (default: LOCAL_QUORUM on Astra or a multi-node cluster, else LOCAL_ONE)",
+    )
+    write_consistency: str | None = Field(default=None, description="consistency of writes (default: as for reads)")
+    request_timeout: float = Field(default=5.0, gt=0, le=120, description="driver timeout per request, seconds (504)")
+    connect_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds to reach the cluster at start-up")
     server_timeout: float = Field(
         default=10.0, gt=0, le=600, description="overall bound per request until its response starts, seconds (504)"
     )
@@ -64,14 +85,18 @@ class Settings(BaseSettings):
         default=0.5, ge=0, le=60, description="seconds before an idempotent request also goes to another node (0: off)"
     )
     page_size: int = Field(default=1000, ge=1, le=10_000, description="rows per driver page when streaming")
-    max_page_size: int = Field(default=5000, ge=1, le=100_000)
+    max_page_size: int = Field(default=5000, ge=1, le=100_000, description="the cap on a client's `page_size`")
     max_in_flight: int = Field(default=1024, ge=1, le=32_768, description="database requests in flight per process")
-    stream_read_ahead: int = Field(default=1, ge=0, le=1, description="pages fetched ahead of the client (0 or 1)")
-    page_state_secret: SecretStr | None = None
-    init_schema_on_startup: bool = False
-    log_level: str = "info"
+    stream_read_ahead: bool = Field(
+        default=True, description="fetch a stream's next page while the current one is sent (at most one ahead)"
+    )
+    page_state_secret: SecretStr | None = Field(
+        default=None, description="key that seals cursor tokens (default: random per process; scripts/run sets one)"
+    )
+    init_schema_on_startup: bool = Field(default=False, description="apply `schema/` when the service starts")
+    log_level: LogLevel = Field(default="info", description="trace, debug, info, warning, error or critical")
 
-    # Hardened edges (issue 6): access control, admission limits, request bodies, metrics
+    # Access control, admission limits, request bodies, metrics
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list, description="comma-separated keys accepted for writes (and reads with PROTECT_READS)"
     )
@@ -86,6 +111,11 @@ class Settings(BaseSettings):
     max_streams: int = Field(default=64, ge=1, le=10_000, description="open JSON/NDJSON streams per process")
     metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format")
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("api_keys", "cassandra_contact_points", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
@@ -96,11 +126,12 @@ class Settings(BaseSettings):
     @field_validator("read_consistency", "write_consistency")
     @classmethod
     def _known_level(cls, value: str | None) -> str | None:
-        from cassandra import ConsistencyLevel
 
-        if value is not None and value.strip().upper() not in ConsistencyLevel.name_to_value:
+        if value is None:
+            return None
+        if value.strip().upper() not in ConsistencyLevel.name_to_value:
             raise ValueError(f"unknown consistency level {value!r}")
-        return value
+        return value.strip().upper()
 
     @model_validator(mode="after")
     def _check_consistent(self) -> Settings:
@@ -118,9 +149,7 @@ class Settings(BaseSettings):
         if not self.cassandra_contact_points:
             raise ConfigError("CASSANDRA_CONTACT_POINTS is empty")
         if not IDENTIFIER.match(self.keyspace):
-            raise ConfigError(
-                f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)"
-            )
+            raise ConfigError(f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)")
         if self.max_page_size < self.page_size:
             raise ConfigError("PAGE_SIZE is larger than MAX_PAGE_SIZE")
         return self
@@ -142,12 +171,12 @@ class Settings(BaseSettings):
         return f"Cassandra at {points}:{self.cassandra_port}, keyspace {self.keyspace}"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings, with pydantic's validation errors folded into one ConfigError line."""
     from pydantic import ValidationError
 
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from app.types import Row
+from app.db.database import Row
 
 _F32 = struct.Struct("<f")
 _BOUNDARY = b'},{"'

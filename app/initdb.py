@@ -6,10 +6,10 @@ import argparse
 import logging
 import sys
 
-from app.cluster import connect
 from app.config import load_settings
-from app.errors import StartupError
-from app.schema import apply_schema
+from app.db.cluster import connect
+from app.db.schema import apply_schema
+from app.exceptions import StartupError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,9 @@
-"""Structured logs: every `app.*` record as one JSON line on stderr, tagged with the request id it belongs to.
+"""Structured logs: the app's, uvicorn's and the driver's records as one JSON line each on stderr, tagged with the
+request id they belong to.
 
-Configured from the lifespan (LOG_LEVEL), once the settings are known. The handler sits on the `app` logger and
-records still propagate, so pytest's capture and any root handler an operator adds keep seeing them.
+`configure_logging` is called where the settings are known: by `create_app` (so a plain `uvicorn app.main:app`
+gets JSON too) and by `python -m app` before uvicorn starts. It replaces only handlers of its own, and records still
+propagate from `app.*`, so pytest's capture and any root handler an operator adds keep seeing them.
 """
 
 from __future__ import annotations
@@ -10,17 +12,33 @@ import logging
 import sys
 import time
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
-          "error": logging.ERROR, "critical": logging.CRITICAL}
+TRACE = 5  # uvicorn's own level below DEBUG
+LEVELS = {
+    "trace": TRACE,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+# uvicorn's loggers do not propagate (its default config), so they get the handler themselves.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 class JsonLines(logging.Formatter):
-    """`{"ts", "level", "logger", "msg", ...fields}`; extra fields come from `extra={"fields": {...}}`."""
+    """`{"ts", "level", "logger", "msg", ...fields}`; extra fields come from `extra={"fields": {...}}`.
+
+    With `full_tracebacks=False` an exception is its last line only (`ConnectionRefusedError: ...`): the driver
+    logs every failed reconnection with its traceback, which says nothing an operator can act on."""
+
+    def __init__(self, *, full_tracebacks: bool = True) -> None:
+        super().__init__()
+        self.full_tracebacks = full_tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
         doc: dict[str, Any] = {
@@ -36,23 +54,40 @@ class JsonLines(logging.Formatter):
         if current is not None:
             doc.setdefault("request_id", current)
         if record.exc_info:
-            doc["exc"] = self.formatException(record.exc_info)
+            text = self.formatException(record.exc_info)
+            doc["exc"] = text if self.full_tracebacks else text.rstrip().rsplit("\n", 1)[-1]
         return orjson.dumps(doc, default=str).decode()
 
 
-class _AppHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _JsonHandler(logging.StreamHandler[TextIO]):
     """Ours (configuring again replaces it), and writing to whatever `sys.stderr` is now (test capture swaps it)."""
+
+    def __init__(self, *, full_tracebacks: bool = True) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(JsonLines(full_tracebacks=full_tracebacks))
 
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stderr
         super().emit(record)
 
 
+def _own(logger: logging.Logger, level: int, *, replace_all: bool, full_tracebacks: bool = True) -> None:
+    logger.setLevel(level)
+    for handler in list(logger.handlers):
+        if replace_all or isinstance(handler, _JsonHandler):
+            logger.removeHandler(handler)
+    logger.addHandler(_JsonHandler(full_tracebacks=full_tracebacks))
+
+
 def configure_logging(level: str) -> None:
-    logger = logging.getLogger("app")
-    logger.setLevel(LEVELS.get(level.strip().lower(), logging.INFO))
-    for handler in [h for h in logger.handlers if isinstance(h, _AppHandler)]:
-        logger.removeHandler(handler)
-    handler = _AppHandler()
-    handler.setFormatter(JsonLines())
-    logger.addHandler(handler)
+    """JSON lines for `app.*` and uvicorn's loggers at LOG_LEVEL; the driver's at WARNING, its exceptions as one line,
+    unless debugging."""
+    chosen = LEVELS[level]
+    _own(logging.getLogger("app"), max(chosen, logging.DEBUG), replace_all=False)
+    for name in UVICORN_LOGGERS:
+        _own(logging.getLogger(name), chosen, replace_all=True)  # uvicorn's plain-text handlers go
+        logging.getLogger(name).propagate = False
+    debugging = chosen <= logging.DEBUG
+    driver = logging.getLogger("cassandra")
+    _own(driver, chosen if debugging else max(chosen, logging.WARNING), replace_all=False, full_tracebacks=debugging)
+    driver.propagate = False

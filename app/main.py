@@ -1,88 +1,106 @@
-"""The ASGI application: `app.main:app`, or `create_app()` for tests and other settings."""
+"""The ASGI application: `app.main:app`, or `create_app()` for tests and other settings.
+
+It reads top to bottom: the settings, the middleware chain (outermost first), the routers and error handlers, then
+the lifespan, which is the only part that connects to anything.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
+from cassandra.cluster import Cluster, Session
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
-from app.bridge import Database
-from app.cluster import connect, default_consistency
+from app import __version__
 from app.config import Settings, load_settings
-from app.deps import Backend
-from app.errors import StartupError, install_error_handlers
+from app.db.cluster import connect, default_consistency
+from app.db.database import Database
+from app.db.schema import apply_schema
+from app.db.statements import Statements, prepare_statements
+from app.exceptions import ConfigError, StartupError
+from app.http.admission import AdmissionControl
+from app.http.body_limit import BodyLimit
+from app.http.deps import Backend
+from app.http.errors import EXCEPTION_HANDLERS
+from app.http.limits import Limits
+from app.http.observability import Observability
+from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
+from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
-from app.middleware import install as install_hardening
 from app.page_state import PageStateCodec
-from app.routes import animals, health, plants
-from app.schema import apply_schema
-from app.statements import prepare_statements
-from app.timeouts import ServerTimeout
+from app.routes import animals, health, metrics, plants
 
 log = logging.getLogger("app")
 
+DOCS_URL, REDOC_URL, OPENAPI_URL = "/docs", "/redoc", "/openapi.json"
+# Never queued or shed: an overloaded process must still say how it is, and describe itself.
+UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", DOCS_URL, f"{DOCS_URL}/oauth2-redirect", REDOC_URL, OPENAPI_URL)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        # Everything with a connection is made here, per process, after any fork: never at import time.
-        try:
-            active = settings or load_settings()
-            configure_logging(active.log_level)
-            log.info("connecting to %s", active.describe)
-            if active.init_schema_on_startup:
-                await anyio.to_thread.run_sync(_init_schema, active)
-            cluster, session = await anyio.to_thread.run_sync(lambda: connect(active, keyspace=active.keyspace))
-        except StartupError as exc:
-            app.state.startup_error = str(exc)
-            raise
-        try:
-            read_cl, write_cl = default_consistency(active, cluster)
-            statements = await anyio.to_thread.run_sync(
-                lambda: prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl)
-            )
-        except StartupError as exc:
-            app.state.startup_error = str(exc)
-            await anyio.to_thread.run_sync(cluster.shutdown)
-            raise
-        except Exception as exc:
-            app.state.startup_error = f"preparing statements failed: {exc} (run scripts/init-db?)"
-            await anyio.to_thread.run_sync(cluster.shutdown)
-            raise
-        secret = active.page_state_secret.get_secret_value().encode() if active.page_state_secret else None
-        if secret is None:
-            log.warning("PAGE_STATE_SECRET is not set: page tokens are valid only in this process")
-        db = Database(session, request_timeout=active.request_timeout, max_in_flight=active.max_in_flight)
-        log.info("ready: %s", active.describe)
-        try:
-            # Routes get it through BackendDep, pure ASGI middlewares through settings_in_scope (app.deps).
-            yield {"backend": Backend(db, statements, active, PageStateCodec(secret))}
-        finally:
-            await anyio.to_thread.run_sync(cluster.shutdown)
-            log.info("driver shut down")
-
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    secret = settings.page_state_secret.get_secret_value().encode() if settings.page_state_secret else None
+    if secret is None:
+        log.warning("PAGE_STATE_SECRET is not set: page tokens are valid only in this process")
+    middleware = [
+        Middleware(OneLineStartupFailure),
+        Middleware(Observability),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(AdmissionControl, limits=Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
+        Middleware(ServerTimeout, seconds=settings.server_timeout),
+    ]
     app = FastAPI(
         title="Cassandra sample API (async-native)",
         summary="Animals and plants from Apache Cassandra or Astra DB, streamed.",
-        version="1.0.0",
-        lifespan=lifespan,
+        version=__version__,
+        docs_url=DOCS_URL,
+        redoc_url=REDOC_URL,
+        openapi_url=OPENAPI_URL,
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan(settings, PageStateCodec(secret)),
         # FastAPI's native OpenTelemetry hooks look up the global providers on every request (~3% of a point
         # read's CPU); this service reports through /metrics (Prometheus) and JSON logs with request ids instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    install_error_handlers(app)
-    app.include_router(animals.router)
-    app.include_router(plants.router)
-    app.include_router(health.router)
-    app.add_middleware(ServerTimeout)
-    install_hardening(app)  # request ids, logs, metrics, body limit, admission control, /metrics
-    app.add_middleware(OneLineStartupFailure)
+    for router in (animals.router, plants.router, health.router, metrics.router):
+        app.include_router(router)
     return app
+
+
+def lifespan(
+    settings: Settings, codec: PageStateCodec
+) -> Callable[[FastAPI], AbstractAsyncContextManager[dict[str, Backend]]]:
+    """Per process, after any fork: connect, prepare every statement, serve, then close the driver."""
+
+    @asynccontextmanager
+    async def connected(app: FastAPI) -> AsyncIterator[dict[str, Backend]]:
+        with report_startup_failure(app):
+            log.info("connecting to %s", settings.describe)
+            if settings.init_schema_on_startup:
+                await anyio.to_thread.run_sync(_init_schema, settings)
+            cluster, session = await anyio.to_thread.run_sync(lambda: connect(settings, keyspace=settings.keyspace))
+            try:
+                statements = await anyio.to_thread.run_sync(_prepare, settings, cluster, session)
+            except BaseException:
+                await anyio.to_thread.run_sync(cluster.shutdown)
+                raise
+        db = Database(session, request_timeout=settings.request_timeout, max_in_flight=settings.max_in_flight)
+        log.info("ready: %s", settings.describe)
+        try:
+            # Routes reach it through BackendDep (app.http.deps).
+            yield {"backend": Backend(db, statements, settings, codec)}
+        finally:
+            await anyio.to_thread.run_sync(cluster.shutdown)
+            log.info("driver shut down")
+
+    return connected
 
 
 def _init_schema(settings: Settings) -> None:
@@ -93,29 +111,22 @@ def _init_schema(settings: Settings) -> None:
         cluster.shutdown()
 
 
-class OneLineStartupFailure:
-    """Replace Starlette's start-up traceback with the StartupError's one line, which is all an operator needs."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-        owner = scope.get("app")
-
-        async def send_clean(message: Message) -> None:
-            error = getattr(getattr(owner, "state", None), "startup_error", None)
-            if message["type"] == "lifespan.startup.failed" and error:
-                message = {"type": "lifespan.startup.failed", "message": f"start-up failed: {error}"}
-            await send(message)
-
-        await self.app(scope, receive, send_clean)
+def _prepare(settings: Settings, cluster: Cluster, session: Session) -> Statements:
+    read_cl, write_cl = default_consistency(settings, cluster)
+    try:
+        return prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl)
+    except StartupError:
+        raise
+    except Exception as exc:
+        raise StartupError(f"preparing statements failed: {exc} (run scripts/init-db?)") from None
 
 
-def _create_default_app() -> FastAPI:
-    return create_app()
+def _module_app() -> ASGIApp:
+    # Under a plain `uvicorn app.main:app` a bad configuration is still one line, not an import traceback.
+    try:
+        return create_app()
+    except ConfigError as exc:
+        return refuse_to_start(f"configuration error: {exc}")
 
 
-app = _create_default_app()
+app = _module_app()

@@ -14,7 +14,7 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.errors import BadPageState
+from app.exceptions import BadPageState
 
 VERSION = b"\x01"
 NONCE_BYTES = 12

@@ -1,14 +1,14 @@
-"""One function per query: bind the prepared statement, await the driver, shape the rows. No HTTP here."""
+"""The sample's queries, one function each: bind the prepared statement, await the driver, shape the rows.
+
+No HTTP here. Listings come back as a `Listing`, which the routes frame as a stream or as one page.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-from app.bridge import Database, Page
+from app.db.database import Database, Listing, Page, Pages, Row
+from app.db.statements import Statements
 from app.encoding import float32_shortest
 from app.models import Animal, Plant
-from app.statements import Statements
-from app.types import Row
 
 
 def _animal_row(row: Row) -> Row:
@@ -23,11 +23,13 @@ async def get_animal(db: Database, st: Statements, genus: str, species: str) -> 
     return _animal_row(page.rows[0]) if page.rows else None
 
 
-async def animal_pages(
-    db: Database, st: Statements, genus: str, *, page_size: int, paging_state: bytes | None = None
-) -> AsyncIterator[Page]:
-    async for page in db.pages(st.select_animals.bind((genus,)), page_size=page_size, paging_state=paging_state):
-        yield Page([_animal_row(row) for row in page.rows], page.paging_state)
+def list_animals(db: Database, st: Statements, genus: str) -> Listing:
+    async def fetch(page_size: int, paging_state: bytes | None) -> Pages:
+        statement = st.select_animals.bind((genus,))
+        async for page in db.pages(statement, page_size=page_size, paging_state=paging_state):
+            yield Page([_animal_row(row) for row in page.rows], page.paging_state)
+
+    return Listing(f"animals:{genus}", fetch)
 
 
 async def upsert_animal(db: Database, st: Statements, animal: Animal) -> None:
@@ -40,10 +42,12 @@ async def get_plant(db: Database, st: Statements, genus: str, species: str) -> R
     return page.rows[0] if page.rows else None
 
 
-def plant_pages(
-    db: Database, st: Statements, genus: str, *, page_size: int, paging_state: bytes | None = None
-) -> AsyncIterator[Page]:
-    return db.pages(st.select_plants.bind((genus,)), page_size=page_size, paging_state=paging_state)
+def list_plants(db: Database, st: Statements, genus: str) -> Listing:
+    def fetch(page_size: int, paging_state: bytes | None) -> Pages:
+        # Plant rows need no shaping: the driver's pages go out as they come.
+        return db.pages(st.select_plants.bind((genus,)), page_size=page_size, paging_state=paging_state)
+
+    return Listing(f"plants:{genus}", fetch)
 
 
 async def upsert_plant(db: Database, st: Statements, plant: Plant) -> None:

@@ -19,9 +19,12 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Send
 
-from app.bridge import PAGES, Page
+from app.db.database import Page, Pages
+from app.db.errors import map_driver_error
 from app.encoding import json_array_page, json_response, ndjson_page
-from app.errors import DatabaseError, classify, error_body
+from app.exceptions import DatabaseError, StreamAborted
+from app.http.errors import error_body
+from app.metrics import PAGES_FETCHED, PAGES_SENT, ROWS_STREAMED
 from app.page_state import PageStateCodec
 
 log = logging.getLogger("app.streaming")
@@ -51,10 +54,6 @@ def choose_framing(request: Request, format: Framing | None, page_state: str | N
     return format, "application/json"
 
 
-class StreamAborted(Exception):
-    """Raised inside a JSON-array stream so the server closes the connection without the closing bracket."""
-
-
 class PageStream(StreamingResponse):
     """A StreamingResponse that always closes its page generator, so a gone client stops the paging at once.
 
@@ -75,7 +74,21 @@ class PageStream(StreamingResponse):
                     await aclose()
 
 
-async def read_ahead(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
+async def count_pages(pages: Pages, framing: Framing) -> Pages:
+    """Pass pages through, counting them (and a stream's rows) in /metrics; closing this closes the source."""
+    fetched = PAGES_FETCHED.labels(framing.value)
+    rows = ROWS_STREAMED.labels(framing.value) if framing is not Framing.PAGE else None
+    try:
+        async for page in pages:
+            fetched.inc()
+            if rows is not None:
+                rows.inc(len(page.rows))
+            yield page
+    finally:
+        await pages.aclose()
+
+
+async def read_ahead(pages: Pages) -> Pages:
     """Overlap fetching page N+1 with sending page N: never more than one page ahead of the consumer."""
     pending: asyncio.Future[Page] | None = asyncio.ensure_future(anext(pages))
     try:
@@ -91,62 +104,62 @@ async def read_ahead(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
             pending.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
                 await pending
-        await pages.aclose()  # type: ignore[attr-defined]
+        await pages.aclose()
 
 
-async def stream_pages(
-    pages: AsyncIterator[Page], framing: Framing, media_type: str, *, read_ahead_pages: int
-) -> Response:
+async def stream_pages(pages: Pages, framing: Framing, media_type: str, *, read_ahead_page: bool) -> Response:
     """Fetch the first page (a failure here is still a real status), then stream the rest in the chosen framing."""
-    source = read_ahead(pages) if read_ahead_pages > 0 else pages
+    source = read_ahead(pages) if read_ahead_page else pages
     try:
         first = await anext(source)
     except StopAsyncIteration:
         first = Page([], None)
     except BaseException:
-        await source.aclose()  # type: ignore[attr-defined]
+        await source.aclose()
         raise
     body = _ndjson_body(first, source) if framing is Framing.NDJSON else _json_array_body(first, source)
     headers = {"X-Accel-Buffering": "no", "Cache-Control": "no-store"}
     return PageStream(body, media_type=media_type, headers=headers)
 
 
-async def _json_array_body(first: Page, rest: AsyncIterator[Page]) -> AsyncIterator[bytes]:
+async def _json_array_body(first: Page, rest: Pages) -> AsyncIterator[bytes]:
     wrote_rows = bool(first.rows)
+    sent = PAGES_SENT.labels(Framing.JSON.value)
     try:
         yield b"[" + json_array_page(first.rows, first=True)
-        PAGES.streamed += 1
+        sent.inc()
         async for page in rest:
             chunk = json_array_page(page.rows, first=not wrote_rows)
             wrote_rows = wrote_rows or bool(page.rows)
             if chunk:
                 yield chunk
-            PAGES.streamed += 1
+            sent.inc()
     except Exception as exc:
         # No way to signal an error in-band in a JSON array: abort, so no client mistakes the prefix for the whole.
         log.warning("aborting a JSON array stream after the first byte: %s", _failure(exc).detail)
         raise StreamAborted(_failure(exc).detail) from None
     finally:
-        await rest.aclose()  # type: ignore[attr-defined]
+        await rest.aclose()
     yield b"]"
 
 
-async def _ndjson_body(first: Page, rest: AsyncIterator[Page]) -> AsyncIterator[bytes]:
+async def _ndjson_body(first: Page, rest: Pages) -> AsyncIterator[bytes]:
+    sent = PAGES_SENT.labels(Framing.NDJSON.value)
     try:
         if first.rows:
             yield ndjson_page(first.rows)
-        PAGES.streamed += 1
+        sent.inc()
         async for page in rest:
             if page.rows:
                 yield ndjson_page(page.rows)
-            PAGES.streamed += 1
+            sent.inc()
     except Exception as exc:
         # The status line is gone: the only honest signal left is a last line that cannot be mistaken for a row.
         failure = _failure(exc)
         log.warning("ending an NDJSON stream with an error line: %s", failure.detail)
         yield orjson.dumps(error_body(failure.error, failure.detail)) + b"\n"
     finally:
-        await rest.aclose()  # type: ignore[attr-defined]
+        await rest.aclose()
 
 
 def _failure(exc: Exception) -> DatabaseError:
@@ -155,19 +168,16 @@ def _failure(exc: Exception) -> DatabaseError:
     if isinstance(exc, TypeError):  # orjson could not encode a value
         log.exception("encoding a stream failed")
         return DatabaseError(500, "internal_error", "a row could not be encoded")
-    return classify(exc)
+    return map_driver_error(exc)
 
 
-async def one_page(pages: AsyncIterator[Page], codec: PageStateCodec, query: str) -> Response:
+async def one_page(pages: Pages, codec: PageStateCodec, query: str) -> Response:
     """Cursor paging: `{"items": [...], "next_page_state": token | null}`."""
     try:
         page = await anext(pages)
     except StopAsyncIteration:
         page = Page([], None)
     finally:
-        await pages.aclose()  # type: ignore[attr-defined]
+        await pages.aclose()
     token = codec.seal(page.paging_state, query) if page.paging_state else None
     return json_response({"items": page.rows, "next_page_state": token})
-
-
-__all__ = ["DatabaseError", "Framing", "StreamAborted", "choose_framing", "one_page", "read_ahead", "stream_pages"]

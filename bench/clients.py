@@ -17,10 +17,10 @@ import orjson
 import uvloop
 
 from app import repository
-from app.bridge import Database
-from app.cluster import connect, default_consistency
+from app.db.cluster import connect, default_consistency
+from app.db.database import Database
+from app.db.statements import CQL, prepare_statements
 from app.models import Animal
-from app.statements import CQL, prepare_statements
 from bench import dataset
 
 Op = Callable[[int], Awaitable[object]]

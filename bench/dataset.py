@@ -12,10 +12,10 @@ from cassandra.cluster import Session
 from cassandra.concurrent import execute_concurrent
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
-from app.cluster import connect
 from app.config import Settings, load_settings
-from app.schema import apply_schema
-from app.statements import CQL
+from app.db.cluster import connect
+from app.db.schema import apply_schema
+from app.db.statements import CQL
 
 KEYSPACE = "bench"
 MILLION = "Million"  # genus of the 1,000,000-plant partition

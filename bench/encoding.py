@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import orjson
 
-from app.types import Row
+from app.db.database import Row
 
 Encoder = Callable[[list[Row]], bytes]
 

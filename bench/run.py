@@ -34,7 +34,7 @@ RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 CONCURRENCY = (1, 16, 64, 256)
 HTTP_VARIANTS = {
-    "a: this service": "bench.service:app",
+    "a: this service": "app.main:app",
     "b: blocking in async def (sample)": "bench.baselines.blocking:app",
     "c: def endpoints (thread pool)": "bench.baselines.threadpool:app",
     "f: bare FastAPI route (reference)": "bench.baselines.floor:app",
@@ -332,11 +332,21 @@ def streaming(running: dict[str, Service], results: dict[str, Any]) -> None:
 # ---- slow consumer ----------------------------------------------------------------------------------------------
 
 
+def page_counters(url: str) -> dict[str, float]:
+    """NDJSON pages fetched from the driver and handed to the server so far, from the service's own /metrics."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    found = {"fetched": 0.0, "streamed": 0.0}
+    for key, name in (("fetched", "app_pages_fetched_total"), ("streamed", "app_pages_sent_total")):
+        match = re.search(rf'^{name}{{framing="ndjson"}} (\S+)$', text, re.M)
+        found[key] = float(match.group(1)) if match else 0.0
+    return found
+
+
 def slow_consumer(running: dict[str, Service], seconds: float, results: dict[str, Any]) -> None:
     ours = running["a: this service"]
     time.sleep(1)
     idle = ours.rss_mb()
-    base = httpx.get(f"{ours.url}/_bench/pages").json()
+    base = page_counters(ours.url)
     samples: list[dict[str, float]] = []
     reader = subprocess.Popen(
         [
@@ -353,7 +363,7 @@ def slow_consumer(running: dict[str, Service], seconds: float, results: dict[str
     )
     started = time.monotonic()
     while reader.poll() is None:
-        pages = httpx.get(f"{ours.url}/_bench/pages").json()
+        pages = page_counters(ours.url)
         fetched = max(0, pages["fetched"] - base["fetched"])
         samples.append(
             {

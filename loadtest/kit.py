@@ -201,8 +201,9 @@ def report(plan: Plan, stats: dict[str, Stats], elapsed: float) -> tuple[str, fl
 
 
 async def run(plan: Plan) -> int:
-    limits = httpx.Limits(max_connections=plan.concurrency, max_keepalive_connections=plan.concurrency,
-                          keepalive_expiry=2)
+    limits = httpx.Limits(
+        max_connections=plan.concurrency, max_keepalive_connections=plan.concurrency, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(base_url=plan.url, timeout=plan.timeout, limits=limits) as client:
         try:
             species = await discover(client, plan)
@@ -217,16 +218,24 @@ async def run(plan: Plan) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/loadtest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/loadtest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("url", nargs="?", default="http://127.0.0.1:8000", help="default: http://127.0.0.1:8000")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds (default 30)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at most (default 32)")
     parser.add_argument("--rate", type=float, default=0.0, help="request starts per second; 0: unpaced (default)")
-    parser.add_argument("--mix", type=parse_mix, default=parse_mix("read=70,write=10,stream=20"),
-                        help="weights of read, write, stream (default read=70,write=10,stream=20)")
-    parser.add_argument("--api-key", default=os.environ.get("LOADTEST_API_KEY"),
-                        help="key for writes, sent as X-API-Key (default: $LOADTEST_API_KEY)")
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=parse_mix("read=70,write=10,stream=20"),
+        help="weights of read, write, stream (default read=70,write=10,stream=20)",
+    )
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("LOADTEST_API_KEY"),
+        help="key for writes, sent as X-API-Key (default: $LOADTEST_API_KEY)",
+    )
     parser.add_argument("--plant-genus", default="Plantago", help="genus for plant reads and streams")
     parser.add_argument("--animal-genus", default="Vanessa", help="genus for animal reads")
     parser.add_argument("--timeout", type=float, default=10.0, help="per request, seconds (default 10)")
@@ -236,8 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.concurrency < 1 or args.duration <= 0 or args.rate < 0:
         parser.error("--concurrency must be >= 1, --duration > 0 and --rate >= 0")
     plan = Plan(
-        url=args.url.rstrip("/"), duration=args.duration, concurrency=args.concurrency, rate=args.rate, mix=args.mix,
-        api_key=args.api_key, plant_genus=args.plant_genus, animal_genus=args.animal_genus, timeout=args.timeout,
-        max_error_rate=args.max_error_rate, seed=args.seed,
+        url=args.url.rstrip("/"),
+        duration=args.duration,
+        concurrency=args.concurrency,
+        rate=args.rate,
+        mix=args.mix,
+        api_key=args.api_key,
+        plant_genus=args.plant_genus,
+        animal_genus=args.animal_genus,
+        timeout=args.timeout,
+        max_error_rate=args.max_error_rate,
+        seed=args.seed,
     )
     return asyncio.run(run(plan))

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from cassandra.cluster import Session
 
-from tests.conftest import unique
+from tests.support.names import unique
 
 
 def an_animal(genus: str, species: str = "cardui", **changes: object) -> dict[str, object]:

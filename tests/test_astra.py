@@ -22,14 +22,16 @@ from asgi_lifespan import LifespanManager
 from cassandra import ConsistencyLevel
 from cassandra.connection import SniEndPoint
 
-from app.bridge import Database
 from app.config import Mode, Settings, load_settings
-from app.deps import Backend
+from app.db.database import Database
+from app.http.deps import Backend
 from app.main import create_app
 from astra_local.certs import make_certificates
 from astra_local.stand_in import Layout, admin_session, write_bundle
-from tests.conftest import ROOT, client_for, start_server, stop_server, unique
-from tests.test_sample_session import ATALANTA, assert_sample_plantago
+from tests.support.app import client_for
+from tests.support.names import unique
+from tests.support.sample import ATALANTA, assert_sample_plantago
+from tests.support.server import ROOT, start_server, stop_server
 
 pytestmark = pytest.mark.astra
 

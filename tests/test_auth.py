@@ -10,10 +10,10 @@ import pytest
 from cassandra.cluster import Session
 from pydantic import SecretStr
 
-from app.auth import key_matches
 from app.config import Settings
-from tests.conftest import unique
-from tests.hardened_app import API_KEY, OTHER_KEY, hardened_client, hardened_settings
+from app.http.auth import key_matches
+from tests.support.app import API_KEY, OTHER_KEY, hardened_client, hardened_settings
+from tests.support.names import unique
 
 
 @pytest.fixture(scope="module")

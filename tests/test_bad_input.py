@@ -10,8 +10,8 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from tests.conftest import unique
-from tests.hardened_app import API_KEY, hardened_client
+from tests.support.app import API_KEY, hardened_client
+from tests.support.names import unique
 
 MAX_BODY = 4096
 
@@ -28,7 +28,11 @@ def plant(genus: str, **extra: object) -> dict[str, object]:
 
 def animal(genus: str, **extra: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "genus": genus, "species": "s", "image_url": "https://example.org/a", "size_cm": 1.5, "sightings": 2,
+        "genus": genus,
+        "species": "s",
+        "image_url": "https://example.org/a",
+        "size_cm": 1.5,
+        "sightings": 2,
         "taxonomy": ["A"],
     }
     body.update(extra)

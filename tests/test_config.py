@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from app.config import Mode, load_settings
-from app.errors import ConfigError
-from tests.conftest import ROOT, free_port, service_env, start_server, stop_server, unique
+from app.exceptions import ConfigError
+from tests.support.names import unique
+from tests.support.server import ROOT, free_port, service_env, start_server, stop_server
 
 ASTRA = {
     "astra_db_client_id": "token",
@@ -96,4 +97,27 @@ def test_missing_keyspace_fails_start_up_saying_to_run_init_db(tmp_path: Path) -
         stop_server(server)
     output = server.output()
     assert "does not exist: run scripts/init-db" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("level", ["INFO", " Warning "])
+def test_log_level_is_case_insensitive(level: str) -> None:
+    assert load_settings(log_level=level).log_level == level.strip().lower()
+
+
+def test_a_bad_log_level_is_one_configuration_line_from_the_launcher() -> None:
+    env = service_env(load_settings(), LOG_LEVEL="loud")
+    result = subprocess.run(
+        [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("configuration error: LOG_LEVEL:")
+
+
+def test_a_bad_configuration_under_plain_uvicorn_fails_start_up_with_one_line(tmp_path: Path) -> None:
+    server = start_server(service_env(load_settings(), LOG_LEVEL="loud"), tmp_path / "uvicorn.log", wait_ready=False)
+    assert server.process.wait(60) == 3
+    output = server.output()
+    assert "configuration error: LOG_LEVEL:" in output
     assert "Traceback" not in output

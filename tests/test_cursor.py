@@ -11,9 +11,10 @@ from cassandra.cluster import Session
 from cassandra.concurrent import execute_concurrent_with_args
 
 from app.config import Settings
+from app.db.statements import CQL
 from app.page_state import PageStateCodec
-from app.statements import CQL
-from tests.conftest import app_client, unique
+from tests.support.app import app_client
+from tests.support.names import unique
 
 ROWS = 1_000
 

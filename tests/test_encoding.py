@@ -6,8 +6,8 @@ import orjson
 import pytest
 from cassandra.util import OrderedMapSerializedKey, SortedSet
 
+from app.db.database import Row
 from app.encoding import dumps, float32_shortest, json_array_page, ndjson_page
-from app.types import Row
 
 AWKWARD: list[Row] = [
     {"genus": "g", "species": 'a},{"b', "sightings": 1},

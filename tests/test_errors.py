@@ -16,9 +16,9 @@ from cassandra.cluster import NoHostAvailable, Session
 from cassandra.protocol import OverloadedErrorMessage
 
 from app.config import Settings
-from app.errors import classify
-from tests import tcp_proxy
-from tests.conftest import app_client
+from app.db.errors import map_driver_error
+from tests.support import tcp_proxy
+from tests.support.app import app_client
 
 
 @pytest.fixture
@@ -97,5 +97,5 @@ async def test_driver_timeout_answers_504(settings: Settings, cql: Session) -> N
     ],
 )
 def test_driver_exceptions_map_to_http_statuses(exc: Exception, status: int, error: str) -> None:
-    mapped = classify(exc)
+    mapped = map_driver_error(exc)
     assert (mapped.status, mapped.error) == (status, error)

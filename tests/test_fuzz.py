@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import ignored_auth, positive_data_accept
 
 from app.config import Settings
 from app.main import create_app
-from tests.hardened_app import API_KEY, hardened_settings
+from tests.support.app import API_KEY, hardened_settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 # Every operation the schema declares; building the app touches no database (that happens in its lifespan).

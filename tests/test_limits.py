@@ -15,10 +15,10 @@ from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 
 from app.config import Settings
-from app.limits import Gate
+from app.http.limits import Gate
 from app.main import create_app
-from tests.conftest import Server, client_for, service_env, start_server, stop_server
-from tests.hardened_app import API_KEY, hardened_settings
+from tests.support.app import API_KEY, client_for, hardened_settings
+from tests.support.server import Server, service_env, start_server, stop_server
 
 
 async def test_gate_admits_up_to_capacity_then_queues_then_sheds() -> None:
@@ -49,9 +49,17 @@ class HeldResponse:
         self.started = asyncio.Event()
         self.release = asyncio.Event()
         scope = {
-            "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
-            "query_string": query, "headers": [(b"host", b"api.test")], "client": ("127.0.0.1", 1),
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": query,
+            "headers": [(b"host", b"api.test")],
+            "client": ("127.0.0.1", 1),
             "server": ("api.test", 80),
         }
         self.task = asyncio.create_task(app(scope, self._receive, self._send))
@@ -75,8 +83,9 @@ class HeldResponse:
 @pytest.fixture(scope="module")
 async def tight(settings: Settings, cql: Session) -> Any:
     """One request slot, one stream slot, no queue."""
-    application = create_app(hardened_settings(settings, max_concurrent_requests=1, max_streams=1,
-                                               max_queued_requests=0, queue_timeout_ms=0))
+    application = create_app(
+        hardened_settings(settings, max_concurrent_requests=1, max_streams=1, max_queued_requests=0, queue_timeout_ms=0)
+    )
     async with LifespanManager(application) as manager:
         yield manager.app
 
@@ -120,8 +129,14 @@ BURST_CONCURRENCY = 100
 @pytest.fixture(scope="module")
 def small_server(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = service_env(
-        settings, API_KEYS=API_KEY, MAX_CONCURRENT_REQUESTS="4", MAX_QUEUED_REQUESTS="8", QUEUE_TIMEOUT_MS="20",
-        MAX_STREAMS="2", UVICORN_ACCESS_LOG="false", LOG_LEVEL="info",
+        settings,
+        API_KEYS=API_KEY,
+        MAX_CONCURRENT_REQUESTS="4",
+        MAX_QUEUED_REQUESTS="8",
+        QUEUE_TIMEOUT_MS="20",
+        MAX_STREAMS="2",
+        UVICORN_ACCESS_LOG="false",
+        LOG_LEVEL="info",
     )
     running = start_server(env, tmp_path_factory.mktemp("limits") / "server.log")
     yield running
@@ -132,14 +147,19 @@ async def _burst(url: str) -> tuple[Counter[int], list[float], list[httpx.Respon
     statuses: Counter[int] = Counter()
     accepted: list[float] = []
     shed: list[httpx.Response] = []
-    paths = ["/plant/Plantago/afra", "/animal/Vanessa/atalanta", "/plant/Plantago?format=page&page_size=20",
-             "/plant/Plantago?format=ndjson"]
+    paths = [
+        "/plant/Plantago/afra",
+        "/animal/Vanessa/atalanta",
+        "/plant/Plantago?format=page&page_size=20",
+        "/plant/Plantago?format=ndjson",
+    ]
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(BURST_REQUESTS):
         queue.put_nowait(i)
     # Idle connections are dropped by the client before uvicorn's 5 s keep-alive can race a reuse.
-    limits = httpx.Limits(max_connections=BURST_CONCURRENCY, max_keepalive_connections=BURST_CONCURRENCY,
-                          keepalive_expiry=2)
+    limits = httpx.Limits(
+        max_connections=BURST_CONCURRENCY, max_keepalive_connections=BURST_CONCURRENCY, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
 
         async def worker() -> None:

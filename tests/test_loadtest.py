@@ -10,8 +10,8 @@ from cassandra.cluster import Session
 
 from app.config import Settings
 from loadtest.kit import parse_mix, percentile
-from tests.conftest import ROOT, Server, service_env, start_server, stop_server
-from tests.hardened_app import API_KEY
+from tests.support.app import API_KEY
+from tests.support.server import ROOT, Server, service_env, start_server, stop_server
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,9 @@ def loadtest(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_short_run_with_a_key_reports_and_exits_zero(keyed_server: Server, cql: Session) -> None:
-    result = loadtest(keyed_server.url, "--duration", "3", "--concurrency", "4", "--rate", "60",
-                      "--api-key", API_KEY, "--seed", "1")
+    result = loadtest(
+        keyed_server.url, "--duration", "3", "--concurrency", "4", "--rate", "60", "--api-key", API_KEY, "--seed", "1"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "throughput:" in out and "requests/s" in out
@@ -38,14 +39,28 @@ def test_a_short_run_with_a_key_reports_and_exits_zero(keyed_server: Server, cql
         assert f"\n{kind} " in out, out
     assert "p99 ms" in out and "time to first line" in out
     assert " 0 errors" in out
-    written = [row for row in cql.execute("SELECT genus FROM plants PER PARTITION LIMIT 1") if
-               row["genus"].startswith("loadtest_")]
+    written = [
+        row
+        for row in cql.execute("SELECT genus FROM plants PER PARTITION LIMIT 1")
+        if row["genus"].startswith("loadtest_")
+    ]
     assert written  # the writes went to a genus of their own
 
 
 def test_errors_over_the_threshold_exit_non_zero(keyed_server: Server) -> None:
-    result = loadtest(keyed_server.url, "--duration", "2", "--concurrency", "2", "--rate", "30",
-                      "--mix", "read=1,write=1", "--api-key", "not-the-key")
+    result = loadtest(
+        keyed_server.url,
+        "--duration",
+        "2",
+        "--concurrency",
+        "2",
+        "--rate",
+        "30",
+        "--mix",
+        "read=1,write=1",
+        "--api-key",
+        "not-the-key",
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "write 401" in result.stdout
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.errors import BadPageState
+from app.exceptions import BadPageState
 from app.page_state import MAX_TOKEN_CHARS, PageStateCodec
 
 STATE = b"\x00\x10partition-key-data\xf0\x01"

@@ -6,7 +6,7 @@ import httpx
 import orjson
 from cassandra.cluster import Session
 
-from tests.conftest import unique
+from tests.support.names import unique
 
 
 async def test_posted_plant_is_stored_and_reads_back(client: httpx.AsyncClient, cql: Session) -> None:

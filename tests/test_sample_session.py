@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-# The sample's second animal as schema/002_sample_data.cql stores it (size_cm is a 32-bit float there).
-ATALANTA = {
-    "genus": "Vanessa",
-    "species": "atalanta",
-    "image_url": "https://imgur.com/2fSEnt1",
-    "size_cm": 4.8,
-    "sightings": 43,
-    "taxonomy": ["Arthropoda", "Insecta", "Lepidoptera", "Nymphalidae"],
-}
-
-
-def assert_sample_plantago(response: httpx.Response) -> None:
-    """The sample's 88 Plantago species, first and last as the sample data stores them."""
-    assert response.status_code == 200
-    plants = response.json()
-    assert len(plants) == 88
-    assert plants[0] == {"genus": "Plantago", "species": "afra", "sightings": 3}
-    assert plants[-1] == {"genus": "Plantago", "species": "wrightiana", "sightings": 5}
+from tests.support.sample import ATALANTA, assert_sample_plantago
 
 
 async def test_plantago_lists_the_88_sample_species(client: httpx.AsyncClient) -> None:

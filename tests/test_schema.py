@@ -8,8 +8,9 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from app.schema import apply_schema, cql_statements, keyspace_cql
-from tests.conftest import ROOT, service_env, unique
+from app.db.schema import apply_schema, cql_statements, keyspace_cql
+from tests.support.names import unique
+from tests.support.server import ROOT, service_env
 
 
 def test_cql_files_split_into_statements_without_comments() -> None:

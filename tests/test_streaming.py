@@ -15,13 +15,15 @@ import pytest
 import uvicorn
 from cassandra.cluster import Session
 from cassandra.concurrent import execute_concurrent_with_args
+from prometheus_client import REGISTRY
 
-from app.bridge import PAGES, Database
 from app.config import Settings
+from app.db.database import Database
+from app.db.statements import CQL
 from app.main import create_app
-from app.statements import CQL
-from tests import tcp_proxy
-from tests.conftest import Server, free_port, service_env, start_server, stop_server, unique
+from tests.support import tcp_proxy
+from tests.support.names import unique
+from tests.support.server import Server, free_port, service_env, start_server, stop_server
 
 MANY = 10_000
 BIG_ROWS = 4_000
@@ -107,16 +109,22 @@ async def local_server(settings: Settings, cql: Session) -> AsyncIterator[str]:
     await task
 
 
+def pages_fetched() -> int:
+    """Driver pages fetched for listings by this process, in every framing (`app_pages_fetched_total`)."""
+    framings = ("json", "ndjson", "page")
+    return int(sum(REGISTRY.get_sample_value("app_pages_fetched_total", {"framing": f}) or 0 for f in framings))
+
+
 async def settled(read: int, *, quiet: float = 0.5, limit: float = 20) -> int:
     """Wait until a counter stops moving (the service is blocked or idle) and return it; no timing is asserted."""
-    last = PAGES.fetched
+    last = pages_fetched()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
     while loop.time() < deadline:
         await asyncio.sleep(quiet)
-        if PAGES.fetched == last:
+        if pages_fetched() == last:
             return last
-        last = PAGES.fetched
+        last = pages_fetched()
     return last
 
 
@@ -124,7 +132,7 @@ async def test_stream_stops_paging_when_client_disconnects(local_server: str, bi
     host, port = local_server.split(":")
     page_size = 20
     total_pages = BIG_ROWS // page_size
-    before = PAGES.fetched
+    before = pages_fetched()
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a reader that takes a little and then stalls
     sock.setblocking(False)
@@ -135,11 +143,11 @@ async def test_stream_stops_paging_when_client_disconnects(local_server: str, bi
     assert head.startswith(b"HTTP/1.1 200")
     await reader.readexactly(4096)
 
-    stalled = await settled(PAGES.fetched) - before
+    stalled = await settled(pages_fetched()) - before
     assert 1 <= stalled < total_pages // 2, "the service must stall on a stalled reader, not read the partition"
 
     writer.transport.abort()
-    after = await settled(PAGES.fetched) - before
+    after = await settled(pages_fetched()) - before
     assert after <= stalled + 1  # at most the one page that was already on its way
     assert after < total_pages
 

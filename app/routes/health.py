@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from app import repository
-from app.deps import BackendDep
 from app.encoding import json_response
+from app.http.deps import BackendDep
 from app.models import ERROR_RESPONSES, ErrorBody
 
 router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)

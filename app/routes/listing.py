@@ -1,20 +1,19 @@
-"""Query parameters shared by the genus listings, and the one function that answers them in any framing."""
+"""The parameters shared by the genus listings, and the one function that answers a listing in any framing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import Response
 
-from app.bridge import Page
-from app.deps import Backend
-from app.limits import admit_stream
-from app.metrics import count_pages
+from app.db.database import Listing
+from app.http.admission import admit_stream
+from app.http.deps import Backend
 from app.models import ErrorBody
-from app.streaming import NDJSON_TYPES, Framing, choose_framing, one_page, stream_pages
+from app.streaming import NDJSON_TYPES, Framing, choose_framing, count_pages, one_page, stream_pages
 
+KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
 FormatParam = Annotated[
     Framing | None,
     Query(description="json (a streamed array), ndjson (one object per line), or page (one page and a cursor)"),
@@ -39,8 +38,8 @@ LISTING_RESPONSES: dict[int | str, dict[str, object]] = {
 async def answer_listing(
     request: Request,
     backend: Backend,
-    query: str,
-    fetch: Callable[[int, bytes | None], AsyncIterator[Page]],
+    listing: Listing,
+    *,
     format: Framing | None,
     page_size: int | None,
     page_state: str | None,
@@ -49,8 +48,8 @@ async def answer_listing(
     framing, media_type = choose_framing(request, format, page_state)
     size = min(page_size or settings.page_size, settings.max_page_size)
     if framing is Framing.PAGE:
-        state = codec.open(page_state, query) if page_state else None
-        return await one_page(count_pages(fetch(size, state), framing.value), codec, query)
+        state = codec.open(page_state, listing.query) if page_state else None
+        return await one_page(count_pages(listing.fetch(size, state), framing), codec, listing.query)
     await admit_stream(request)  # one of MAX_STREAMS slots, or 503
-    pages = count_pages(fetch(size, None), framing.value)
-    return await stream_pages(pages, framing, media_type, read_ahead_pages=settings.stream_read_ahead)
+    pages = count_pages(listing.fetch(size, None), framing)
+    return await stream_pages(pages, framing, media_type, read_ahead_page=settings.stream_read_ahead)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
-from app.auth import ReadAccess
-from app.deps import SettingsDep
+from app.http.auth import ReadAccess
+from app.http.deps import SettingsDep
 from app.metrics import exposition
 
 router = APIRouter(tags=["operations"])

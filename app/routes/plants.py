@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from app import repository
-from app.auth import ReadAccess, WriteAccess
-from app.deps import BackendDep
 from app.encoding import json_response
+from app.http.auth import ReadAccess, WriteAccess
+from app.http.deps import BackendDep
 from app.models import ERROR_RESPONSES, WRITE_RESPONSES, ErrorBody, Inserted, Plant, PlantPage
-from app.routes.listing import LISTING_RESPONSES, FormatParam, PageSizeParam, PageStateParam, answer_listing
+from app.routes.listing import (
+    LISTING_RESPONSES,
+    FormatParam,
+    KeyPath,
+    PageSizeParam,
+    PageStateParam,
+    answer_listing,
+)
 
 router = APIRouter(tags=["plants"], responses=ERROR_RESPONSES, dependencies=[ReadAccess])
-KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
 
 
 @router.get(
@@ -41,13 +45,8 @@ async def read_plants(
     page_state: PageStateParam = None,
 ) -> Response:
     """Every plant of a genus, in species order: streamed as JSON or NDJSON, or paged with a cursor."""
-    return await answer_listing(
-        request, backend, f"plants:{genus}",
-        lambda size, state: repository.plant_pages(
-            backend.db, backend.statements, genus, page_size=size, paging_state=state
-        ),
-        format, page_size, page_state,
-    )
+    listing = repository.list_plants(backend.db, backend.statements, genus)
+    return await answer_listing(request, backend, listing, format=format, page_size=page_size, page_state=page_state)
 
 
 @router.post("/plant", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[WriteAccess])

@@ -11,12 +11,11 @@ import anyio
 from cassandra.cluster import Session
 from fastapi import FastAPI, Request
 
-from app.bridge import Database
-from app.cluster import connect, default_consistency
 from app.config import load_settings
+from app.db.cluster import connect, default_consistency
+from app.db.database import Database, Row
+from app.db.statements import Statements, prepare_statements
 from app.encoding import float32_shortest
-from app.statements import Statements, prepare_statements
-from app.types import Row
 
 
 @asynccontextmanager

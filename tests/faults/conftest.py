@@ -24,10 +24,11 @@ import pytest
 from cassandra.cluster import Session
 from cassandra.concurrent import execute_concurrent_with_args
 
-from app.cluster import connect
 from app.config import Settings, load_settings
-from app.schema import apply_schema
-from tests.conftest import ROOT, Server, free_port, service_env, stop_server, unique, wait_until_answering
+from app.db.cluster import connect
+from app.db.schema import apply_schema
+from tests.support.names import unique
+from tests.support.server import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
 
 SCRIPT = ROOT / "scripts" / "cassandra"
 API_KEY = "faults-key"
@@ -104,8 +105,11 @@ def _own_cluster(home: str, nodes: int, base: int, heap: str | None = None) -> I
         cluster.start()
         cluster.wait()
         ready = "answer CQL" if nodes == 1 else "answer CQL and list each other as peers"
-        Report.add("Start-up", f"{nodes} node(s) on {', '.join(cluster.addresses)}: {ready} "
-                   f"{time.monotonic() - started:.1f} s after `scripts/cassandra start`")
+        Report.add(
+            "Start-up",
+            f"{nodes} node(s) on {', '.join(cluster.addresses)}: {ready} "
+            f"{time.monotonic() - started:.1f} s after `scripts/cassandra start`",
+        )
         yield cluster
     finally:
         cluster.stop()

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from tests.conftest import Server, unique
 from tests.faults.conftest import (
     LocalCluster,
     Report,
@@ -23,6 +22,8 @@ from tests.faults.conftest import (
     tally,
     terminate,
 )
+from tests.support.names import unique
+from tests.support.server import Server
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -86,4 +87,3 @@ async def test_stopped_node_gives_503s_and_the_service_recovers_without_restart(
         f"node restart to CQL: {t_cql - t_start:.1f} s; first 200 {max(0.0, first_ok - t_cql):.2f} s after the node "
         f"answered CQL; last failure {max(0.0, last_failure - t_cql):.2f} s after it (no service restart)",
     )
-

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.cluster import connect
 from app.config import Settings
-from tests.conftest import unique
+from app.db.cluster import connect
 from tests.faults.conftest import LocalCluster, Report, api_client, service_env_for, start_service, terminate
+from tests.support.names import unique
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

@@ -15,8 +15,8 @@ import orjson
 import pytest
 
 from app.config import Settings
-from tests.conftest import unique
 from tests.faults.conftest import Report, api_client, service_env_for, start_service, terminate
+from tests.support.names import unique
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

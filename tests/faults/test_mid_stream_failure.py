@@ -104,4 +104,3 @@ async def test_node_death_mid_stream_ends_ndjson_with_an_error_line_and_cuts_jso
         f"cut without `]` ({type(js_error).__name__}); both ended {ended:.2f} s after the SIGKILL; node restart to CQL "
         f"{answered_cql - restarted:.1f} s; the next full stream ({rows} rows) succeeded {recovery:.2f} s after that",
     )
-

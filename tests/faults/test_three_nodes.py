@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Server, unique
 from tests.faults.conftest import (
     LocalCluster,
     Outcome,
@@ -31,6 +30,8 @@ from tests.faults.conftest import (
     terminate,
     wait_until,
 )
+from tests.support.names import unique
+from tests.support.server import Server
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

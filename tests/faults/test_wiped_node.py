@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app.cluster import connect
 from app.config import Settings
-from app.statements import CQL
-from tests.conftest import unique
+from app.db.cluster import connect
+from app.db.statements import CQL
 from tests.faults.conftest import (
     LocalCluster,
     Report,
@@ -27,6 +26,7 @@ from tests.faults.conftest import (
     terminate,
     wait_until,
 )
+from tests.support.names import unique
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

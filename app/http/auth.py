@@ -15,7 +15,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import SecretStr
 
 from app.config import Settings
-from app.deps import SettingsDep
+from app.http.deps import SettingsDep
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 HOW_TO_CONFIGURE = (
@@ -48,8 +48,9 @@ def check_key(request: Request, settings: Settings) -> None:
     """401 unless the request carries one of the configured keys."""
     given = _presented(request)
     if given is None:
-        raise HTTPException(401, "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                            headers=CHALLENGE)
+        raise HTTPException(
+            401, "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'", headers=CHALLENGE
+        )
     if not key_matches(given, settings.api_keys):
         raise HTTPException(401, "the API key is not valid", headers=CHALLENGE)
 

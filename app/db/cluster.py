@@ -26,7 +26,7 @@ from cassandra.policies import (
 from cassandra.query import dict_factory
 
 from app.config import Mode, Settings
-from app.errors import StartupError
+from app.exceptions import StartupError
 
 log = logging.getLogger("app.cluster")
 
@@ -61,7 +61,7 @@ def build_cluster(settings: Settings) -> Cluster:
     return Cluster(
         contact_points=settings.cassandra_contact_points,
         port=settings.cassandra_port,
-        **common,  # type: ignore[arg-type]
+        **common,
     )
 
 
@@ -85,7 +85,7 @@ def _astra_cluster(settings: Settings, common: dict[str, object]) -> Cluster:
                 cloud=cloud,
                 auth_provider=token,
                 protocol_version=settings.cassandra_protocol_version or ASTRA_PROTOCOL_VERSION,
-                **common,  # type: ignore[arg-type]
+                **common,
             )
         except Exception as exc:
             raise StartupError(describe_bundle_failure(str(bundle), exc, settings.connect_timeout)) from None
@@ -224,13 +224,7 @@ def default_consistency(settings: Settings, cluster: Cluster) -> tuple[int, int]
         fallback = ConsistencyLevel.LOCAL_QUORUM
     else:
         fallback = ConsistencyLevel.LOCAL_ONE
-    read = _level(settings.read_consistency, "READ_CONSISTENCY") if settings.read_consistency else fallback
-    write = _level(settings.write_consistency, "WRITE_CONSISTENCY") if settings.write_consistency else fallback
+    # The names were checked (and upper-cased) by Settings.
+    read = ConsistencyLevel.name_to_value[settings.read_consistency] if settings.read_consistency else fallback
+    write = ConsistencyLevel.name_to_value[settings.write_consistency] if settings.write_consistency else fallback
     return read, write
-
-
-def _level(name: str, variable: str) -> int:
-    try:
-        return int(ConsistencyLevel.name_to_value[name.strip().upper()])
-    except KeyError:
-        raise StartupError(f"{variable}: unknown consistency level {name!r}") from None

@@ -5,7 +5,8 @@ event loop waiting for a free stream id). So a request waits at most QUEUE_TIMEO
 MAX_CONCURRENT_REQUESTS slots, with at most MAX_QUEUED_REQUESTS waiting, and is otherwise shed at once with a 503,
 `Retry-After` and a JSON body. Once a listing turns into a stream it gives its request slot back and holds one of
 MAX_STREAMS stream slots instead, until its last byte: a slow reader never starves point reads.
-This layer sits above `app.bridge.Database`'s own bound on requests in flight, which stays the last line.
+This layer sits above `app.db.database.Database`'s own bound on requests in flight, which stays the last line.
+Pure asyncio: the HTTP side (the middleware, and the stream hand-over for routes) is `app.http.admission`.
 """
 
 from __future__ import annotations
@@ -14,24 +15,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fastapi import Request
-from starlette.responses import JSONResponse
-
 from app.config import Settings
-from app.errors import error_body
+from app.exceptions import Shed
 from app.metrics import OPEN_STREAMS, SHED
-
-RETRY_AFTER_SECONDS = 1
-SCOPE_KEY = "app.admission"
-
-
-class Shed(Exception):
-    """A limit is reached: the client should come back after `Retry-After` seconds."""
-
-    def __init__(self, limit: str, detail: str) -> None:
-        super().__init__(detail)
-        self.limit = limit
-        self.detail = detail
 
 
 class Ticket:
@@ -88,7 +74,6 @@ class Limits:
 
     requests: Gate
     streams: Gate
-    settings: Settings
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -96,13 +81,12 @@ class Limits:
         return cls(
             requests=Gate(settings.max_concurrent_requests, max_waiting=settings.max_queued_requests, timeout=timeout),
             streams=Gate(settings.max_streams, max_waiting=settings.max_queued_requests, timeout=timeout),
-            settings=settings,
         )
 
 
 @dataclass
 class Admission:
-    """What one admitted request holds; kept in its ASGI scope so the route can trade it for a stream slot."""
+    """What one admitted request holds; a route that turns into a stream trades its request slot for a stream slot."""
 
     limits: Limits
     held: list[Ticket] = field(default_factory=list)
@@ -120,19 +104,3 @@ class Admission:
     def release(self) -> None:
         for ticket in self.held:
             ticket.release()
-
-
-async def admit_stream(request: Request) -> None:
-    """Take a stream slot for this request (or raise Shed); a no-op where no admission control is installed."""
-    admission = request.scope.get(SCOPE_KEY)
-    if isinstance(admission, Admission):
-        await admission.open_stream()
-
-
-async def on_shed(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Shed)
-    return JSONResponse(
-        error_body("overloaded", exc.detail),
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )

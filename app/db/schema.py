@@ -2,6 +2,8 @@
 
 Used by `scripts/init-db`, by `INIT_SCHEMA_ON_STARTUP=true`, and by the tests' throwaway keyspaces. Blocking on
 purpose: it runs before serving or in a worker thread, never on the event loop.
+
+The CQL lives in the top-level `schema/` of a checkout; the wheel carries the same files as `app/cql/`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from cassandra import InvalidRequest
 from cassandra.cluster import Session
 
 from app.config import IDENTIFIER, Mode, Settings
-from app.errors import StartupError
+from app.exceptions import StartupError
 
 log = logging.getLogger("app.schema")
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+_PACKAGED = Path(__file__).resolve().parents[1] / "cql"  # an installed wheel
+SCHEMA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schema"  # a checkout
 KEYSPACE_FILE = "keyspace.cql"
 TABLES_FILE = "001_tables.cql"
 SAMPLE_DATA_FILE = "002_sample_data.cql"

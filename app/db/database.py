@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cassandra.cluster import ResponseFuture, ResultSet, Session
 from cassandra.query import Statement
 
-from app.errors import classify
-from app.types import Row
+from app.db.errors import map_driver_error
+from app.exceptions import DatabaseError
+from app.metrics import DRIVER_ERRORS
+
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,21 +29,23 @@ class Page:
     paging_state: bytes | None
 
 
-class PageCounters:
-    """Process-wide counts of result pages, so tests and the benchmark can see how far paging ran ahead or on."""
-
-    __slots__ = ("fetched", "streamed")
-
-    def __init__(self) -> None:
-        self.fetched = 0  # pages the driver delivered (awaited or dropped)
-        self.streamed = 0  # pages of a stream whose bytes were handed to the server
+Pages = AsyncGenerator[Page, None]
 
 
-PAGES = PageCounters()
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A query whose pages can be fetched from any point: `fetch(page_size, paging_state)`.
+
+    `query` names it for the cursors: a page token sealed for one query never opens for another."""
+
+    query: str
+    fetch: Callable[[int, bytes | None], Pages]
 
 
 class Database:
-    """The one seam between the service and the driver: a session, a request timeout, a bound on requests in flight."""
+    """The one seam between the service and the driver: a session, a request timeout, a bound on requests in flight.
+
+    Every driver failure leaves it as a `DatabaseError` (`app.db.errors`)."""
 
     def __init__(self, session: Session, *, request_timeout: float, max_in_flight: int) -> None:
         self.session = session
@@ -59,7 +65,7 @@ class Database:
             response = self.session.execute_async(statement, paging_state=paging_state, timeout=self.request_timeout)
         except Exception as exc:
             self._slots.release()
-            raise classify(exc) from exc
+            raise _failure(exc) from exc
         # The slot is released when the driver answers, not when the awaiting task gives up: a cancelled request
         # still occupies a stream id until Cassandra replies or the request times out.
         response.add_callbacks(
@@ -70,14 +76,10 @@ class Database:
         )
         try:
             return await waiter
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:
-            raise classify(exc) from exc
+            raise _failure(exc) from exc
 
-    async def pages(
-        self, statement: Statement, *, page_size: int, paging_state: bytes | None = None
-    ) -> AsyncIterator[Page]:
+    async def pages(self, statement: Statement, *, page_size: int, paging_state: bytes | None = None) -> Pages:
         """Yield pages in order, fetching page N+1 only after page N was taken and the consumer came back for more."""
         state = paging_state
         while True:
@@ -87,10 +89,16 @@ class Database:
                 return
             state = page.paging_state
 
-    def _done(self, page: Page | None) -> None:
+    def _done(self) -> None:
         self._slots.release()
-        if page is not None:
-            PAGES.fetched += 1
+
+
+def _failure(exc: Exception) -> DatabaseError:
+    """The driver exception as the service's answer, counted once in /metrics by its class."""
+    answer = map_driver_error(exc)
+    if answer is not exc:
+        DRIVER_ERRORS.labels(type(exc).__name__, answer.error).inc()
+    return answer
 
 
 def _on_rows(
@@ -141,10 +149,10 @@ def _settle(
     # the future would hold our waiter, and the waiter this page: a fast stream then kept every page it ever sent
     # (~40 MB per million rows at 1,000-row pages). Cut both links: no callbacks, and an emptied row list.
     response.clear_callbacks()
-    db._done(page)
+    db._done()
     if waiter.done():
         return  # the awaiting task was cancelled; the answer is dropped
     if exc is not None:
         waiter.set_exception(exc)
-    else:
-        waiter.set_result(page)  # type: ignore[arg-type]
+    elif page is not None:
+        waiter.set_result(page)

@@ -1,0 +1,131 @@
+"""Every error answer of the service: one JSON body, one `Retry-After` policy, written by handlers and middlewares.
+
+The body is `{"error": <stable code>, "detail": <what was wrong>}`. A 503 always says when to come back
+(`Retry-After`), and no other status does: a 4xx will not get better by waiting, and a 504 was already a wait.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import Send
+
+from app.encoding import dumps
+from app.exceptions import BadPageState, DatabaseError, Shed
+
+log = logging.getLogger("app.errors")
+
+RETRY_AFTER_SECONDS = 1
+# The `error` codes of plain HTTP errors; anything not listed is "http_error".
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    503: "overloaded",
+}
+
+
+def error_body(error: str, detail: object) -> dict[str, object]:
+    return {"error": error, "detail": detail}
+
+
+def error_headers(status: int, headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The headers of an error answer: the caller's, plus `Retry-After` on a 503."""
+    answer = dict(headers or {})
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        answer.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return answer
+
+
+def error_response(status: int, error: str, detail: object, headers: Mapping[str, str] | None = None) -> Response:
+    """An error answer from a route or an exception handler."""
+    return Response(
+        dumps(error_body(error, detail)),
+        status_code=status,
+        headers=error_headers(status, headers),
+        media_type="application/json",
+    )
+
+
+async def send_error(
+    send: Send, status: int, error: str, detail: object, headers: Mapping[str, str] | None = None
+) -> None:
+    """The same answer from a pure ASGI middleware, before the app has said anything."""
+    payload = dumps(error_body(error, detail))
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error_headers(status, headers).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DatabaseError)
+    log.warning("database error on %s %s: %s", request.method, request.url.path, exc.detail)
+    return error_response(exc.status, exc.error, exc.detail)
+
+
+async def _on_shed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Shed)
+    return error_response(503, "overloaded", exc.detail)
+
+
+async def _on_bad_page_state(request: Request, exc: Exception) -> Response:
+    return error_response(400, "bad_page_state", str(exc))
+
+
+def _media_type_if_not_json(request: Request) -> str | None:
+    """The Content-Type of a request body FastAPI did not parse as JSON (so it validated raw bytes), else None."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method not in ("POST", "PUT", "PATCH") or media == "application/json" or media.endswith("+json"):
+        return None
+    return media or "missing"
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    media = _media_type_if_not_json(request)
+    if media is not None and any(err.get("type") == "model_attributes_type" for err in exc.errors()):
+        detail = f"the body must be JSON, sent with 'Content-Type: application/json' (Content-Type was {media})"
+        return error_response(415, "unsupported_media_type", detail)
+    problems = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    return error_response(422, "invalid_request", problems)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail: object = exc.detail
+    if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 "error parsing the body": say which byte
+        bad = exc.__cause__
+        detail = f"the body is not valid UTF-8 (byte 0x{bad.object[bad.start]:02x} at offset {bad.start})"
+    return error_response(exc.status_code, HTTP_ERROR_CODES.get(exc.status_code, "http_error"), detail, exc.headers)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "an unexpected error occurred")
+
+
+Handler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
+EXCEPTION_HANDLERS: dict[int | type[Exception], Handler] = {
+    DatabaseError: _on_database_error,
+    Shed: _on_shed,
+    BadPageState: _on_bad_page_state,
+    RequestValidationError: _on_validation_error,
+    HTTPException: _on_http_error,
+    Exception: _on_unexpected,
+}

@@ -1,5 +1,0 @@
-"""Type aliases shared across modules."""
-
-from typing import Any
-
-Row = dict[str, Any]

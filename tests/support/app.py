@@ -1,0 +1,50 @@
+"""The app in-process behind an httpx client: with the session's settings, or with keys and limits of its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from app.config import Settings, load_settings
+from app.main import create_app
+
+API_KEY = "test-key-0123456789"
+OTHER_KEY = "second-key-abcdef"
+
+
+def client_for(asgi_app: object, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """An httpx client that calls the ASGI app in-process (the lifespan must already be running)."""
+    transport = httpx.ASGITransport(app=asgi_app)  # type: ignore[arg-type]
+    return httpx.AsyncClient(transport=transport, base_url="http://api.test", headers=headers)
+
+
+@asynccontextmanager
+async def app_client(settings: Settings, *, headers: dict[str, str] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process with its own lifespan (its own driver session) and these settings, behind a client."""
+    async with LifespanManager(create_app(settings)) as manager, client_for(manager.app, headers) as http:
+        yield http
+
+
+def hardened_settings(base: Settings, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "cassandra_keyspace": base.keyspace,
+        "page_state_secret": "tests-only-secret",
+        "api_keys": f"{API_KEY},{OTHER_KEY}",
+        "allow_anonymous_writes": False,
+        "protect_reads": False,
+        "log_level": "warning",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@asynccontextmanager
+async def hardened_client(
+    base: Settings, *, headers: dict[str, str] | None = None, **overrides: object
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process (its own lifespan, its own driver session) behind an httpx client."""
+    async with app_client(hardened_settings(base, **overrides), headers=headers) as client:
+        yield client
