@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         description="consistency of reads (default: LOCAL_QUORUM on Astra or a multi-node cluster, else LOCAL_ONE)",
     )
     write_consistency: str | None = Field(default=None, description="consistency of writes (default: as for reads)")
+    serial_consistency: str = Field(
+        default="LOCAL_SERIAL", description="consistency of the rows API's lightweight transactions (ifNotExists)"
+    )
     request_timeout: float = Field(default=5.0, gt=0, le=120, description="driver timeout per request, seconds (504)")
     connect_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds to reach the cluster at start-up")
     server_timeout: float = Field(
@@ -96,6 +99,23 @@ class Settings(BaseSettings):
     init_schema_on_startup: bool = Field(default=False, description="apply `schema/` when the service starts")
     log_level: LogLevel = Field(default="info", description="trace, debug, info, warning, error or critical")
 
+    # The rows API (Stargate REST v2 compatible)
+    rows_keyspaces: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="keyspaces the rows API serves: a comma list, or * for every non-system keyspace "
+        "(default: the service's own keyspace)",
+    )
+    rows_allow_filtering: bool = Field(
+        default=False, description="let rows API requests ask for ALLOW FILTERING with allowFiltering=true"
+    )
+    rows_compact_map_data: bool = Field(
+        default=True,
+        description="the default of compactMapData: maps as JSON objects (Stargate v2) or key/value lists (false, v1)",
+    )
+    rows_statement_cache: int = Field(
+        default=1000, ge=16, le=100_000, description="prepared where/fields/sort shapes the rows API keeps"
+    )
+
     # Access control, admission limits, request bodies, metrics
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list, description="comma-separated keys accepted for writes (and reads with PROTECT_READS)"
@@ -116,14 +136,14 @@ class Settings(BaseSettings):
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("api_keys", "cassandra_contact_points", mode="before")
+    @field_validator("api_keys", "cassandra_contact_points", "rows_keyspaces", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("read_consistency", "write_consistency")
+    @field_validator("read_consistency", "write_consistency", "serial_consistency")
     @classmethod
     def _known_level(cls, value: str | None) -> str | None:
 
@@ -161,6 +181,10 @@ class Settings(BaseSettings):
     @property
     def keyspace(self) -> str:
         return self.astra_db_keyspace or self.cassandra_keyspace
+
+    @property
+    def served_keyspaces(self) -> list[str]:
+        return self.rows_keyspaces or [self.keyspace]
 
     @cached_property
     def describe(self) -> str:

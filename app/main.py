@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from app import __version__
 from app.config import Settings, load_settings
-from app.db.cluster import connect, default_consistency
+from app.db.cluster import connect, default_consistency, serial_consistency
 from app.db.database import Database
 from app.db.schema import apply_schema
 from app.db.statements import Statements, prepare_statements
@@ -33,7 +33,10 @@ from app.http.startup import OneLineStartupFailure, refuse_to_start, report_star
 from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
 from app.page_state import PageStateCodec
-from app.routes import animals, health, metrics, plants
+from app.routes import animals, health, metrics, plants, rows
+from app.rows.catalog import Catalog, Served
+from app.rows.engine import Consistency, RowsEngine
+from app.rows.statements import StatementCache
 
 log = logging.getLogger("app")
 
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in (animals.router, plants.router, health.router, metrics.router):
         app.include_router(router)
+    app.router.routes.extend(rows.routes())
     return app
 
 
@@ -92,10 +96,17 @@ def lifespan(
                 await anyio.to_thread.run_sync(cluster.shutdown)
                 raise
         db = Database(session, request_timeout=settings.request_timeout, max_in_flight=settings.max_in_flight)
+        read_cl, write_cl = default_consistency(settings, cluster)
+        engine = RowsEngine(
+            db,
+            Catalog(cluster, Served(settings.served_keyspaces)),
+            StatementCache(session, capacity=settings.rows_statement_cache),
+            Consistency(read_cl, write_cl, serial_consistency(settings)),
+        )
         log.info("ready: %s", settings.describe)
         try:
             # Routes reach it through BackendDep (app.http.deps).
-            yield {"backend": Backend(db, statements, settings, codec)}
+            yield {"backend": Backend(db, statements, settings, codec, engine)}
         finally:
             await anyio.to_thread.run_sync(cluster.shutdown)
             log.info("driver shut down")

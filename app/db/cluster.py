@@ -218,6 +218,10 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 
 
+def serial_consistency(settings: Settings) -> int:
+    return int(ConsistencyLevel.name_to_value[settings.serial_consistency])
+
+
 def default_consistency(settings: Settings, cluster: Cluster) -> tuple[int, int]:
     """(read, write) levels: as configured, else LOCAL_QUORUM on Astra or a multi-node cluster, LOCAL_ONE alone."""
     if settings.mode is Mode.ASTRA or len(cluster.metadata.all_hosts()) > 1:

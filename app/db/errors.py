@@ -8,6 +8,7 @@ from __future__ import annotations
 from cassandra import (
     AuthenticationFailed,
     CoordinationFailure,
+    InvalidRequest,
     OperationTimedOut,
     ReadTimeout,
     Unavailable,
@@ -35,6 +36,18 @@ def map_driver_error(exc: BaseException) -> DatabaseError:
     if isinstance(exc, CoordinationFailure):
         detail = f"Cassandra could not complete the request ({type(exc).__name__})"
         return DatabaseError(503, "database_unavailable", detail)
+    if isinstance(exc, InvalidRequest):
+        # Cassandra refused the statement (no such table, a restriction it will not run): waiting will not help.
+        return DatabaseError(500, "database_invalid_request", server_message(exc))
     if isinstance(exc, (ConnectionException, ConnectionError, AuthenticationFailed)):
         return DatabaseError(503, "database_unavailable", "the connection to Cassandra failed")
     return DatabaseError(503, "database_error", f"Cassandra request failed ({type(exc).__name__})")
+
+
+def server_message(exc: BaseException) -> str:
+    """The text Cassandra sent, without the driver's 'Error from server: code=2200 [Invalid query]' wrapping."""
+    text = str(exc)
+    marker = 'message="'
+    if marker in text:
+        text = text.split(marker, 1)[1].rsplit('"', 1)[0]
+    return text

@@ -23,11 +23,11 @@ class BodyLimit:
             try:
                 length = int(declared)
             except ValueError:
-                await send_error(send, 400, "bad_request", "Content-Length is not a number")
+                await send_error(send, 400, "bad_request", "Content-Length is not a number", path=scope["path"])
                 return
             if length > limit:
                 detail = f"the request body is {length} bytes; the limit is {limit} (MAX_BODY_BYTES)"
-                await send_error(send, 413, "payload_too_large", detail, {"Connection": "close"})
+                await send_error(send, 413, "payload_too_large", detail, {"Connection": "close"}, path=scope["path"])
                 return
         received = 0
 

@@ -52,4 +52,4 @@ class ServerTimeout:
                 return
             log.warning("%s %s took longer than %.1f s: 504", scope.get("method"), scope.get("path"), seconds)
             detail = f"the request took longer than {seconds:g} s (SERVER_TIMEOUT)"
-            await send_error(send, 504, "server_timeout", detail)
+            await send_error(send, 504, "server_timeout", detail, path=scope["path"])
