@@ -39,6 +39,7 @@ from app.rows.types import (
 )
 
 TEXT, INT = CqlType("text"), CqlType("int")
+UTC_DT = datetime.datetime  # the driver's timestamps: naive datetimes in UTC
 ADDRESS = Udt(
     "ks",
     "address",
@@ -661,12 +662,24 @@ def test_key_decoder_raises_bad_value_for_a_bad_segment() -> None:
 # --- encoder ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("type_text", ["text", "ascii", "int", "smallint", "tinyint", "bigint", "boolean", "double"])
+@pytest.mark.parametrize(
+    "type_text",
+    ["text", "ascii", "int", "smallint", "tinyint", "bigint", "boolean", "double", "uuid", "timeuuid"],
+)
 def test_the_encoder_of_a_plain_scalar_is_none_so_callers_skip_it(type_text: str) -> None:
     assert encoder(t(type_text)) is None
 
 
-UTC_DT = datetime.datetime
+@pytest.mark.parametrize("type_text", ["vector<float, 3>", "vector<text, 2>", "vector<uuid, 2>"])
+def test_the_encoder_of_a_vector_of_plain_elements_is_none_too(type_text: str) -> None:
+    assert encoder(t(type_text)) is None
+
+
+def test_a_vector_of_elements_that_need_encoding_encodes_them() -> None:
+    assert as_json("vector<timestamp, 1>", [UTC_DT(2021, 4, 23)]) == '["2021-04-23T00:00:00Z"]'
+    assert as_json("vector<timestamp, 1>", None) == "null"
+
+
 OUTPUTS = [
     ("counter", 4, '"4"'),  # Stargate: "4"
     ("counter", None, "null"),
@@ -739,7 +752,12 @@ OUTPUTS = [
     ("frozen<address>", ("s", None, None), '{"street":"s","zip":null,"tags":[]}'),  # Stargate: every field, nulls too
     ("frozen<address>", None, "{}"),  # Stargate: {}
     ('frozen<"MyType">', ("F", 1), '{"First":"F","n":1}'),  # Stargate: the same
-    ("vector<float, 3>", [0.10000000149011612, 0.20000000298023224, 0.30000001192092896], "[0.1,0.2,0.3]"),
+    # A float vector's elements are the exact float32 values (Stargate v2.1: 0.1,0.2,0.3; the same float32s)
+    (
+        "vector<float, 3>",
+        [0.10000000149011612, 0.5, 0.30000001192092896],
+        "[0.10000000149011612,0.5,0.30000001192092896]",
+    ),
     ("vector<float, 3>", None, "null"),  # Stargate v2.1: null
     ("vector<text, 2>", ["a", "b"], '["a","b"]'),
 ]
