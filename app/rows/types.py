@@ -20,7 +20,12 @@ integer types; others (`1.5`, which Stargate truncates to 1) are refused.
 Output (what Stargate v2.0.51 answered, see tests/rows/test_types_roundtrip.py): counter as a string, bigint/varint/
 decimal as exact JSON numbers, float as its shortest float32 decimal, NaN/Infinity of a float as the strings
 "NaN"/"Infinity"/"-Infinity", timestamps via `Instant.toString()`, a null or empty list/set as `[]`, a null map as
-`{}` (compact) or `[]`, a null UDT as `{}`, a null tuple as `null`, IPv6 in Java's uncompressed form.
+`{}` (compact) or `[]`, a null UDT as `{}`, a null tuple as `null`, IPv6 in Java's uncompressed form, compact map
+keys as Java's `String.valueOf` of the key (`1.0E10`, `/1.2.3.4`, `[1, 2]`).
+Where we differ, for speed: a double's NaN/Infinity is written by orjson as null (Stargate: "NaN"), and a float
+vector's elements as the exact float32 value (0.10000000149011612; Stargate v2.1: 0.1, the same float32).
+
+COLLECTION_KINDS and STRING_KINDS are for the routes' where-clause checks ($contains on containers, `$in` rules).
 """
 
 from __future__ import annotations

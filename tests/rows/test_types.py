@@ -865,15 +865,25 @@ def test_float32_text_is_the_shortest_decimal_that_reads_back_as_the_same_float3
     assert shorter is None or struct.pack("<f", float(shorter)) != struct.pack("<f", f32)
 
 
-def test_instant_text_prints_any_epoch_millisecond_like_java_instant() -> None:
-    assert instant_text(0) == "1970-01-01T00:00:00Z"
-    assert instant_text(-(2**63)) == "-292275055-05-16T16:47:04.192Z"
-    assert instant_text(-62198755200000) == "-0001-01-01T00:00:00Z"  # Stargate: the same
+@pytest.mark.parametrize(
+    ("ms", "text"),
+    [  # Stargate: the same text for each of these
+        (0, "1970-01-01T00:00:00Z"),
+        (-(2**63), "-292275055-05-16T16:47:04.192Z"),
+        (2**63 - 1, "+292278994-08-17T07:12:55.807Z"),
+        (-62198755200000, "-0001-01-01T00:00:00Z"),
+        (-377705116800000, "-9999-01-01T00:00:00Z"),
+        (-377736739200000, "-10000-01-01T00:00:00Z"),
+        (-451724169599999, "-12345-06-07T00:00:00.001Z"),
+    ],
+)
+def test_instant_text_prints_any_epoch_millisecond_like_java_instant(ms: int, text: str) -> None:
+    assert instant_text(ms) == text
 
 
 def test_date_text_prints_years_like_java_local_date() -> None:
-    assert date_text(-(2**31)) == "-5877641-06-23"
-    assert date_text(2**31 - 1) == "+5881580-07-11"
+    assert date_text(-(2**31)) == "-5877641-06-23"  # Stargate: the same
+    assert date_text(2**31 - 1) == "+5881580-07-11"  # Stargate: the same
 
 
 def test_java_time_text_groups_the_fraction_in_threes_like_local_time() -> None:
