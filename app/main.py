@@ -37,6 +37,7 @@ from app.routes import animals, health, metrics, plants, rows
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
 from app.rows.statements import StatementCache
+from app.rows.types import install_timestamp_guard
 
 log = logging.getLogger("app")
 
@@ -86,6 +87,7 @@ def lifespan(
     @asynccontextmanager
     async def connected(app: FastAPI) -> AsyncIterator[dict[str, Backend]]:
         with report_startup_failure(app):
+            install_timestamp_guard()  # before any row is read: out-of-range timestamps must not kill connections
             log.info("connecting to %s", settings.describe)
             if settings.init_schema_on_startup:
                 await anyio.to_thread.run_sync(_init_schema, settings)

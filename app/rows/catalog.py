@@ -22,7 +22,7 @@ import anyio
 from cassandra.metadata import protect_name
 
 from app.exceptions import RowsError
-from app.rows.types import CqlType, Udt, decoder, encoder, key_decoder, parse_type
+from app.rows.types import CqlType, Udt, decoder, encoder, key_decoder, parse_type, user_type_resolver
 
 log = logging.getLogger("app.rows")
 
@@ -165,26 +165,6 @@ def describe_table(keyspace: str, metadata: Any, user_types: Callable[[str], Udt
         clustering=tuple(columns[c.name] for c in metadata.clustering_key),
         source=metadata,
     )
-
-
-def user_type_resolver(keyspace_metadata: Any) -> Callable[[str], Udt | None]:
-    """Looks UDT names up in the table's keyspace, describing nested UDTs on the way."""
-    found: dict[str, Udt] = {}
-
-    def resolve(name: str) -> Udt | None:
-        if name in found:
-            return found[name]
-        meta = keyspace_metadata.user_types.get(name)
-        if meta is None:
-            return None
-        fields = tuple(
-            (field_name, parse_type(field_type, resolve))
-            for field_name, field_type in zip(meta.field_names, meta.field_types, strict=True)
-        )
-        found[name] = Udt(keyspace_metadata.name, name, fields)
-        return found[name]
-
-    return resolve
 
 
 class Served:

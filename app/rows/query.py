@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from app.exceptions import RowsError
@@ -57,7 +58,8 @@ class Order:
 
 
 def loads_strict(text: str) -> Any:
-    """JSON as Jackson reads it for Stargate: duplicate keys and NaN/Infinity are errors."""
+    """JSON as Jackson reads it for Stargate: duplicate keys and NaN/Infinity are errors, and numbers keep every
+    digit (a decimal or varint column may hold more than a double does)."""
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -70,7 +72,7 @@ def loads_strict(text: str) -> Any:
     def no_constants(name: str) -> Any:
         raise ValueError(f"Non-standard token '{name}'")
 
-    return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+    return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants, parse_float=Decimal)
 
 
 def _where_error(problem: str) -> RowsError:

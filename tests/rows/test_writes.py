@@ -202,3 +202,26 @@ async def test_counters_are_incremented_by_put_and_patch(
         assert response.status_code == 200, response.text
     row = cql.execute(f"SELECT hits, misses FROM {tallies} WHERE id = %s", (key,)).one()
     assert (row["hits"], row["misses"]) == (4, 1)
+
+
+@pytest.fixture(scope="module")
+def amounts(cql: Session) -> str:
+    return create_table(cql, "id text PRIMARY KEY, exact decimal, big varint", prefix="amounts")
+
+
+async def test_json_numbers_keep_every_digit_for_decimal_and_varint(
+    client: httpx.AsyncClient, keyspace_name: str, amounts: str, cql: Session
+) -> None:
+    key = unique()
+    body = '{"id": "' + key + '", "exact": 12345678901234567890.123456789, "big": 123456789012345678901234567890}'
+    response = await client.post(
+        path(keyspace_name, amounts), content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+    row = cql.execute(f"SELECT exact, big FROM {amounts} WHERE id = %s", (key,)).one()
+    assert str(row["exact"]) == "12345678901234567890.123456789"
+    assert row["big"] == 123456789012345678901234567890
+    read = await client.get(path(keyspace_name, amounts, key), params={"raw": "true"})
+    assert (
+        read.text == f'[{{"id":"{key}","exact":12345678901234567890.123456789,"big":123456789012345678901234567890}}]'
+    )
