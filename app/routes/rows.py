@@ -109,8 +109,11 @@ async def read_all(request: Request, backend: Backend) -> Response:
 
 async def read_by_key(request: Request, backend: Backend) -> Response:
     """GET by primary key, or by a prefix of it: a row, a partition, or a clustering range."""
+    segments = key_segments(request)
+    if not segments:  # `/v2/keyspaces/ks/t/`: the table itself, as Stargate reads a trailing slash
+        return await read_where(request, backend)
     table = await backend.rows.catalog.table(request.path_params["keyspace"], request.path_params["table"])
-    key = key_conditions(key_segments(request), table, action="find")
+    key = key_conditions(segments, table, action="find")
     return await _answer_read(request, backend, table, key, _compact_maps(request, backend))
 
 
@@ -160,7 +163,7 @@ async def create_row(request: Request, backend: Backend) -> Response:
     """POST a JSON object: an insert (an upsert, as in CQL). 201 with the body, as Stargate v2 answers."""
     table = await backend.rows.catalog.table(request.path_params["keyspace"], request.path_params["table"])
     raw = await request.body()
-    row = _json_object(raw, action="create")
+    row = _json_object(request, raw, action="create")
     options = _write_options(request)
     existing = await backend.rows.insert(table, row, compact_maps=_compact_maps(request, backend), options=options)
     if options.if_not_exists:
@@ -176,7 +179,7 @@ async def update_row(request: Request, backend: Backend) -> Response:
     """PUT or PATCH (the same in Stargate): set the given columns at the key; omitted columns are left as they are."""
     table = await backend.rows.catalog.table(request.path_params["keyspace"], request.path_params["table"])
     key = key_conditions(key_segments(request), table, action="update")
-    changes = _json_object(await request.body(), action="update")
+    changes = _json_object(request, await request.body(), action="update")
     await backend.rows.update(
         table, key, changes, compact_maps=_compact_maps(request, backend), options=_write_options(request)
     )
@@ -203,9 +206,8 @@ def key_segments(request: Request) -> list[str]:
     parts = raw.split(b"/")
     # ... /keyspaces/{keyspace}/{table}/{key...}: the first "keyspaces" segment after "v2".
     start = next(i for i in range(1, len(parts)) if parts[i] == b"keyspaces" and parts[i - 1] == b"v2") + 3
-    segments = parts[start:]
-    while segments and not segments[-1]:
-        segments.pop()  # a trailing slash adds no value
+    # Empty segments (`a//b`, a trailing slash) carry no value: Stargate skips them too.
+    segments = [segment for segment in parts[start:] if segment]
     try:
         return [unquote_to_bytes(segment).decode("utf-8") for segment in segments]
     except UnicodeDecodeError:
@@ -214,14 +216,32 @@ def key_segments(request: Request) -> list[str]:
         ) from None
 
 
-def _json_object(raw: bytes, *, action: str) -> dict[str, Any]:
+def _json_object(request: Request, raw: bytes, *, action: str) -> dict[str, Any]:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media and media != JSON and not media.endswith("+json"):
+        raise RowsError(
+            415, f"the body must be JSON (Content-Type: application/json), not {media}", "unsupported_media_type"
+        )
     try:
-        body = loads_strict(raw.decode("utf-8"))
+        body = loads_strict(raw.decode("utf-8"), last_duplicate_wins=True)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RowsError(400, f"Invalid JSON payload: {exc}", "bad_json") from None
     if not isinstance(body, dict):
-        raise RowsError(400, f"Invalid path for row to {action}, problem: the body must be a JSON object", "bad_json")
+        problem = f"the row to {action} must be a JSON object, not {_json_kind(body)}"
+        raise RowsError(400, f"Invalid JSON payload: {problem}", "bad_json")
     return body
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "a number"
 
 
 def _compact_maps(request: Request, backend: Backend) -> bool:

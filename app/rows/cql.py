@@ -35,6 +35,13 @@ def insert(table: Table, *, if_not_exists: bool = False) -> str:
     return text + (" IF NOT EXISTS USING TTL ?" if if_not_exists else " USING TTL ? AND TIMESTAMP ?")
 
 
+def insert_static(table: Table) -> str:
+    """A partition's static columns without a row: the partition key and every static column."""
+    names = [c.cql for c in table.partition_key] + [c.cql for c in table.columns.values() if c.kind == "static"]
+    values = ", ".join("?" for _ in names)
+    return f"INSERT INTO {table.qualified} ({', '.join(names)}) VALUES ({values}) USING TTL ? AND TIMESTAMP ?"
+
+
 def updatable(table: Table, key_length: int) -> list[Column]:
     """What a PUT/PATCH may set: every non-key column under a full key; only static columns under a partition key."""
     full = key_length == len(table.primary_key)

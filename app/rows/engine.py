@@ -136,6 +136,14 @@ class RowsEngine:
             )
         values = self._row_values(table, row, compact_maps=compact_maps, action="create")
         missing = [c.name for c in table.primary_key if values[c.name] is UNSET_VALUE or values[c.name] is None]
+        if missing and not options.if_not_exists and self._statics_only(table, values, missing):
+            statics = [c for c in table.columns.values() if c.kind == "static"]
+            statement = await self.statements.get(
+                cql.insert_static(table), idempotent=True, consistency=self.consistency.write
+            )
+            bound = [values[c.name] for c in (*table.partition_key, *statics)]
+            await self._execute(statement.bind([*bound, _unset(options.ttl), _unset(options.timestamp)]))
+            return None
         if missing:
             raise RowsError(
                 400, f"Invalid path for row to create, problem: missing primary key column(s) {missing}", "bad_row"
@@ -183,8 +191,10 @@ class RowsEngine:
                 f"{len(key)} value(s) (its primary key has {len(table.primary_key)})",
                 "bad_key",
             )
+        if not changes:
+            raise RowsError(400, "Invalid path for row to update, problem: the body sets no columns", "bad_row")
         for name in changes:
-            column = table.column(name)
+            column = _column(table, name, "update")
             problem = None
             if column.is_key:
                 problem = f"primary key column '{name}' cannot be set"
@@ -206,11 +216,23 @@ class RowsEngine:
         shapes = await self.shapes(table)
         await self._execute(shapes.delete[len(key)].bind([v for c in key for v in c.values]))
 
+    @staticmethod
+    def _statics_only(table: Table, values: dict[str, object], missing: list[str]) -> bool:
+        """A body with the partition key and static columns only: it writes the partition's statics, no row."""
+        clustering = {c.name for c in table.clustering}
+        given = {name for name, value in values.items() if value is not UNSET_VALUE}
+        statics = {c.name for c in table.columns.values() if c.kind == "static"}
+        return (
+            bool(statics & given)
+            and set(missing) <= clustering
+            and given <= statics | {c.name for c in table.partition_key}
+        )
+
     def _row_values(self, table: Table, row: dict[str, Any], *, compact_maps: bool, action: str) -> dict[str, object]:
         """Every column's value to bind: decoded from the body, or unset (written as nothing) when absent."""
         values: dict[str, object] = dict.fromkeys(table.columns, UNSET_VALUE)
         for name, value in row.items():
-            column = table.column(name)
+            column = _column(table, name, action)
             try:
                 values[name] = column.decode(value, compact_maps=compact_maps)
             except BadValue as exc:
@@ -286,6 +308,14 @@ class RowsEngine:
             return await self.db.execute(statement, page_size=page_size, paging_state=paging_state)
         except DatabaseError as exc:
             raise _as_request_error(exc) from None
+
+
+def _column(table: Table, name: str, action: str) -> Column:
+    """A body's column, or Stargate's 400 for an unknown one (prefixed with what the request was doing)."""
+    try:
+        return table.column(name)
+    except RowsError as exc:
+        raise RowsError(400, f"Invalid path for row to {action}, problem: {exc.description}", exc.error) from None
 
 
 def _is_key_prefix(table: Table, conditions: Sequence[Condition]) -> bool:

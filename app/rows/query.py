@@ -57,14 +57,15 @@ class Order:
         return f"{self.column.cql} {'DESC' if self.descending else 'ASC'}"
 
 
-def loads_strict(text: str) -> Any:
-    """JSON as Jackson reads it for Stargate: duplicate keys and NaN/Infinity are errors, and numbers keep every
-    digit (a decimal or varint column may hold more than a double does)."""
+def loads_strict(text: str, *, last_duplicate_wins: bool = False) -> Any:
+    """JSON as Jackson reads it for Stargate: NaN/Infinity are errors, numbers keep every digit (a decimal or
+    varint column may hold more than a double does), and a duplicate key is an error (as Stargate parses `where`
+    and `sort`) or, in a body, the last one wins (as Stargate parses bodies)."""
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for key, value in pairs:
-            if key in found:
+            if key in found and not last_duplicate_wins:
                 raise ValueError(f"Duplicate field '{key}'")
             found[key] = value
         return found

@@ -1156,6 +1156,13 @@ def _encode_float(value: Any) -> object:
     return _float32_shortest(value)
 
 
+def _encode_double(value: Any) -> object:
+    # Only NaN and the infinities need anything: orjson would write them as null, Stargate writes these strings.
+    if value is None or math.isfinite(value):
+        return value
+    return "NaN" if value != value else _NON_FINITE[value]
+
+
 def _encode_varint(value: Any) -> object:
     if value is None or _ORJSON_INT[0] <= value <= _ORJSON_INT[1]:
         return value
@@ -1203,7 +1210,7 @@ _SCALAR_ENCODERS: dict[str, Callable[[Any], object] | None] = {
     "int": None,
     "bigint": None,
     "boolean": None,
-    "double": None,  # NaN and +-Infinity come out as null (orjson); Stargate writes the strings "NaN", "Infinity"
+    "double": _encode_double,  # NaN and +-Infinity as Stargate's strings "NaN", "Infinity", "-Infinity"
     "varint": _encode_varint,
     "counter": _encode_str,
     "float": _encode_float,
@@ -1226,7 +1233,7 @@ def _identity(value: Any) -> object:
 @cache
 def encoder(t: CqlType, *, compact_maps: bool = True) -> Callable[[Any], object] | None:
     """A driver result value -> what orjson writes in Stargate's output form; None when the value is right as it
-    is (text, ascii, int, smallint, tinyint, bigint, boolean, double, uuid, timeuuid, and vectors of floats or of
+    is (text, ascii, int, smallint, tinyint, bigint, boolean, uuid, timeuuid, and vectors of floats or of
     those), so callers skip those columns.
 
     Every returned function takes None too (a null column, or a null tuple/UDT member): scalars stay null, a list

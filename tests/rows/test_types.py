@@ -664,7 +664,7 @@ def test_key_decoder_raises_bad_value_for_a_bad_segment() -> None:
 
 @pytest.mark.parametrize(
     "type_text",
-    ["text", "ascii", "int", "smallint", "tinyint", "bigint", "boolean", "double", "uuid", "timeuuid"],
+    ["text", "ascii", "int", "smallint", "tinyint", "bigint", "boolean", "uuid", "timeuuid"],
 )
 def test_the_encoder_of_a_plain_scalar_is_none_so_callers_skip_it(type_text: str) -> None:
     assert encoder(t(type_text)) is None
@@ -899,3 +899,11 @@ def test_duration_text_of_the_extremes() -> None:
 def test_inet_text_keeps_ipv4_and_expands_ipv6() -> None:
     assert inet_text("10.0.0.1") == "10.0.0.1"
     assert inet_text("fe80::1:2") == "fe80:0:0:0:0:0:1:2"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(math.nan, "NaN"), (math.inf, "Infinity"), (-math.inf, "-Infinity"), (2.5, 2.5)]
+)
+def test_a_double_is_written_as_a_number_or_stargates_name_for_a_non_finite_value(value: float, text: object) -> None:
+    encode = encoder(CqlType("double"))
+    assert encode is not None and encode(value) == text
