@@ -20,6 +20,7 @@ ASTRA_VARIABLES = (
     "ASTRA_DB_SECURE_BUNDLE_PATH",
     "ASTRA_DB_KEYSPACE",
 )
+ASTRA_FIELDS = tuple(name.lower() for name in ASTRA_VARIABLES)
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
 
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
         default=None, description="Astra: the `AstraCS:...` application token (never logged or echoed)"
     )
     astra_db_secure_bundle_path: Path | None = Field(
-        default=None, description="Astra: path of the Secure Connect Bundle zip; setting it selects Astra"
+        default=None, description="Astra: path of the Secure Connect Bundle zip; setting it (non-empty) selects Astra"
     )
     astra_db_keyspace: str | None = Field(default=None, description="Astra: the keyspace made in the Astra console")
 
@@ -69,14 +70,23 @@ class Settings(BaseSettings):
     # Behaviour
     read_consistency: str | None = Field(
         default=None,
-        description="consistency of reads (default: LOCAL_QUORUM on Astra or a multi-node cluster, else LOCAL_ONE)",
+        description="consistency of reads, any case (default: LOCAL_QUORUM on Astra or a multi-node cluster, "
+        "else LOCAL_ONE)",
     )
-    write_consistency: str | None = Field(default=None, description="consistency of writes (default: as for reads)")
+    write_consistency: str | None = Field(
+        default=None, description="consistency of writes, any case (default: as for reads)"
+    )
     serial_consistency: str = Field(
-        default="LOCAL_SERIAL", description="consistency of the rows API's lightweight transactions (ifNotExists)"
+        default="LOCAL_SERIAL",
+        description="consistency of the rows API's lightweight transactions (ifNotExists), any case",
     )
     request_timeout: float = Field(default=5.0, gt=0, le=120, description="driver timeout per request, seconds (504)")
-    connect_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds to reach the cluster at start-up")
+    connect_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="seconds to reach the cluster: at start-up, per reconnection attempt, and for Astra's metadata",
+    )
     server_timeout: float = Field(
         default=10.0, gt=0, le=600, description="overall bound per request until its response starts, seconds (504)"
     )
@@ -87,7 +97,9 @@ class Settings(BaseSettings):
     speculative_delay: float = Field(
         default=0.5, ge=0, le=60, description="seconds before an idempotent request also goes to another node (0: off)"
     )
-    page_size: int = Field(default=1000, ge=1, le=10_000, description="rows per driver page when streaming")
+    page_size: int = Field(
+        default=1000, ge=1, le=10_000, description="rows per driver page for listings (streams and cursor pages)"
+    )
     max_page_size: int = Field(default=5000, ge=1, le=100_000, description="the cap on a client's `page_size`")
     max_in_flight: int = Field(default=1024, ge=1, le=32_768, description="database requests in flight per process")
     stream_read_ahead: bool = Field(
@@ -96,8 +108,15 @@ class Settings(BaseSettings):
     page_state_secret: SecretStr | None = Field(
         default=None, description="key that seals cursor tokens (default: random per process; scripts/run sets one)"
     )
-    init_schema_on_startup: bool = Field(default=False, description="apply `schema/` when the service starts")
-    log_level: LogLevel = Field(default="info", description="trace, debug, info, warning, error or critical")
+    init_schema_on_startup: bool = Field(
+        default=False,
+        description="apply `schema/` when the service starts: the keyspace (self-hosted), tables and sample data",
+    )
+    log_level: LogLevel = Field(
+        default="info",
+        description="the service's and uvicorn's log level, any case: trace, debug, info, warning, error or "
+        "critical (the driver logs from warning up unless debug or trace)",
+    )
 
     # The rows API (Stargate REST v2 compatible)
     rows_keyspaces: Annotated[list[str], NoDecode] = Field(
@@ -118,18 +137,32 @@ class Settings(BaseSettings):
 
     # Access control, admission limits, request bodies, metrics
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, description="comma-separated keys accepted for writes (and reads with PROTECT_READS)"
+        default_factory=list,
+        description="comma-separated keys accepted for writes (and reads with PROTECT_READS), sent as "
+        "'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
     )
     allow_anonymous_writes: bool = Field(default=False, description="with API_KEYS unset, let anyone write (demo)")
-    protect_reads: bool = Field(default=False, description="require an API key for reads too (probes stay open)")
+    protect_reads: bool = Field(
+        default=False, description="require an API key for reads and /metrics too (probes and docs stay open)"
+    )
     max_body_bytes: int = Field(default=262_144, ge=1024, le=64 * 1024 * 1024, description="larger bodies get 413")
     max_concurrent_requests: int = Field(
         default=256, ge=1, le=32_768, description="requests handled at once per process; more wait, then get 503"
     )
-    max_queued_requests: int = Field(default=512, ge=0, le=100_000, description="requests waiting for a slot")
-    queue_timeout_ms: int = Field(default=200, ge=0, le=60_000, description="longest wait for a slot before 503")
+    max_queued_requests: int = Field(
+        default=512, ge=0, le=100_000, description="requests (and new streams) waiting for a slot"
+    )
+    queue_timeout_ms: int = Field(
+        default=200, ge=0, le=60_000, description="longest wait for a request or stream slot before 503"
+    )
     max_streams: int = Field(default=64, ge=1, le=10_000, description="open JSON/NDJSON streams per process")
-    metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format")
+    metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format (false: 404)")
+
+    @field_validator(*ASTRA_FIELDS, mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `ASTRA_DB_SECURE_BUNDLE_PATH=` in a .env means "not set", as scripts/local-cassandra-needed reads it.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod
