@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     rows_statement_cache: int = Field(
         default=1000, ge=16, le=100_000, description="prepared where/fields/sort shapes the rows API keeps"
     )
+    rows_ingest_concurrency: int = Field(
+        default=64,
+        ge=1,
+        le=4096,
+        description="inserts one NDJSON bulk ingest (a POST with an NDJSON body) keeps in flight at once; "
+        "MAX_IN_FLIGHT still bounds the whole process",
+    )
 
     # Access control, admission limits, request bodies, metrics
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(

@@ -36,6 +36,7 @@ from app.page_state import PageStateCodec
 from app.routes import animals, health, metrics, plants, rows
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
+from app.rows.ingest import is_ingest
 from app.rows.statements import StatementCache
 from app.rows.types import install_timestamp_guard
 
@@ -55,9 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     middleware = [
         Middleware(OneLineStartupFailure),
         Middleware(Observability),
-        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        # A bulk ingest has no total size and answers after its whole body: it bounds its lines and stages itself.
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=is_ingest),
         Middleware(AdmissionControl, limits=Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
-        Middleware(ServerTimeout, seconds=settings.server_timeout),
+        Middleware(ServerTimeout, seconds=settings.server_timeout, exempt=is_ingest),
     ]
     app = FastAPI(
         title="Cassandra sample API (async-native)",

@@ -23,6 +23,7 @@ from app.http.auth import key_matches, presented_key
 from app.http.deps import Backend
 from app.http.errors import error_response
 from app.rows.engine import Query, WriteOptions
+from app.rows.ingest import ingest, is_ingest
 from app.rows.query import key_conditions, loads_strict, parse_fields, parse_sort, parse_where
 from app.streaming import NDJSON_TYPES, Framing, count_pages, stream_pages
 
@@ -160,7 +161,13 @@ async def _stream(request: Request, backend: Backend, query: Query, size: int, s
 
 
 async def create_row(request: Request, backend: Backend) -> Response:
-    """POST a JSON object: an insert (an upsert, as in CQL). 201 with the body, as Stargate v2 answers."""
+    """POST a JSON object: an insert (an upsert, as in CQL). 201 with the body, as Stargate v2 answers.
+
+    An NDJSON body is a bulk ingest instead, a row per line (`app.rows.ingest`)."""
+    if is_ingest(request.scope):
+        return await ingest(
+            request, backend, options=_write_options(request), compact_maps=_compact_maps(request, backend)
+        )
     table = await backend.rows.catalog.table(request.path_params["keyspace"], request.path_params["table"])
     raw = await request.body()
     row = _json_object(request, raw, action="create")
