@@ -231,6 +231,8 @@ def _json_object(request: Request, raw: bytes, *, action: str) -> dict[str, Any]
         )
     try:
         body = loads_strict(raw.decode("utf-8"), last_duplicate_wins=True)
+    except RecursionError:
+        raise RowsError(400, "Invalid JSON payload: nested too deeply", "bad_json") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RowsError(400, f"Invalid JSON payload: {exc}", "bad_json") from None
     if not isinstance(body, dict):

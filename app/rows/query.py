@@ -85,6 +85,8 @@ def parse_where(text: str | None, table: Table, *, compact_maps: bool) -> list[C
         raise RowsError(400, "Request invalid: 'where' must be provided.", "bad_where")
     try:
         where = loads_strict(text)
+    except RecursionError:
+        raise _where_error("Input provided is not valid json: nested too deeply") from None
     except ValueError as exc:
         raise _where_error(f"Input provided is not valid json. {exc}") from None
     if not isinstance(where, dict):
@@ -193,6 +195,8 @@ def parse_sort(text: str | None, table: Table) -> tuple[Order, ...]:
         return ()
     try:
         sort = loads_strict(text)
+    except RecursionError:
+        raise _sort_error("Input provided is not valid json: nested too deeply") from None
     except ValueError as exc:
         raise _sort_error(f"Input provided is not valid json. {exc}") from None
     if not isinstance(sort, dict):

@@ -142,3 +142,14 @@ async def test_reads_need_a_token_under_protect_reads(settings: Settings, cql: S
         right = await http.get(path(settings.keyspace, people, "fr", "lyon"), headers={"X-Cassandra-Token": API_KEY})
     assert_stargate_error(missing, 401, "Missing token")
     assert right.status_code == 200
+
+
+async def test_json_nested_too_deeply_is_a_400_not_a_500(
+    client: httpx.AsyncClient, keyspace_name: str, people: str
+) -> None:
+    deep = "[" * 50_000 + "]" * 50_000
+    posted = await client.post(path(keyspace_name, people), content=deep, headers={"content-type": "application/json"})
+    assert_stargate_error(posted, 400, "Invalid JSON payload")
+    deeper_than_the_parser_goes = "[" * 3_000 + "]" * 3_000  # a URL's query cannot hold the 50,000 above
+    where = await client.get(f"/v2/keyspaces/{keyspace_name}/{people}", params={"where": deeper_than_the_parser_goes})
+    assert_stargate_error(where, 400, "Invalid 'where' parameter")
