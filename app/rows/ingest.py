@@ -1,59 +1,11 @@
 """Bulk ingest: `POST /v2/keyspaces/{keyspace}/{table}` with an NDJSON body writes one row per line.
 
-Stargate never had it; its users asked for it (stargate/stargate#821, #1056 "jsonlines"). The body is read as a
-stream, a chunk at a time, and every line is an insert exactly as a single-row POST makes it (the same JSON
-decoding, the same per-table prepared INSERT through `RowsEngine.insert`, the same `ttl` and `timestamp`), with at
-most ROWS_INGEST_CONCURRENCY of them in flight. Memory does not grow with the body: the part of a line not yet
-complete is the only thing kept between chunks, the writes in flight are bounded, and so is the list of errors.
-
-What the client sends and what it gets back:
-
-* Content types `application/x-ndjson`, `application/jsonl`, `application/json-lines`, `application/ndjson`
-  (parameters such as `; charset=utf-8` are ignored; lines are UTF-8). Lines end with `\\n` (a `\\r` before it is
-  fine); the last line needs no newline. Lines are numbered from 1, blank ones included, so a number points into
-  the file the client sent. A UTF-8 byte-order mark at the very start is skipped.
-* A blank line (empty, or whitespace only) is skipped: not a row, not an error, counted in `blank`.
-* A line that is not JSON, not an object, names an unknown column, holds a bad value or lacks a key column is
-  refused with its number and reason (the same words as a single POST's 400); the other lines are still written.
-  So is a line Cassandra itself refuses (its 400, e.g. an empty partition key).
-* A line longer than MAX_BODY_BYTES is refused (code 413) and skipped to its newline without being held: the
-  limit that caps every other body caps each line here; the body as a whole has no size limit.
-* A row is counted in `written` only after Cassandra acknowledged it at WRITE_CONSISTENCY.
-
-The answer is JSON. When the body was read to its end and every line settled, it is 200 (also when lines were
-refused: the body says which, as Elasticsearch's `_bulk` does):
-
-    {"written": 998, "refused": 1, "blank": 1, "lines": 1000,
-     "errors": [{"line": 7, "code": 400, "error": "unknown_field", "description": "Unknown field name ..."}],
-     "errorsTruncated": false}
-
-`lines == written + refused + blank`. `errors` lists the lowest-numbered refused lines, at most MAX_ERRORS of
-them, each description cut to MAX_DESCRIPTION characters; `errorsTruncated` says whether some were left out.
-
-When the ingest cannot go on, it takes no more lines in, waits for the writes in flight to settle, and answers with
-Stargate's error fields (`description`, `code`, ...) and our `error` beside the same counts, plus
-`resumeFromLine`: every line before it was written or is listed as refused; from it on, resend. Lines after it may
-already have been written (writes finish out of order); resending them is harmless, as an insert is an upsert.
-
-* The database failed (unavailable, overloaded, timed out): the status of that failure, as a single write would
-  get (503 with Retry-After, or 504), and `resumeFromLine` is the first line whose write failed.
-* The client sent nothing for SERVER_TIMEOUT seconds: 408, `resumeFromLine` is the line it was sending.
-
-Either way the rest of the body is never processed. After a database failure the answer goes out at once and the
-server discards what the client still sends (uvicorn does so on a kept-alive connection): a client is usually
-still writing its body then, and closing a socket with unread data makes the kernel reset the connection, which
-can cost the client the answer. An idle client's connection is closed instead. A client that disconnects gets
-nothing; what was acknowledged stays written.
-
-`ifNotExists=true` is refused (400) with an NDJSON body: it would make every line a lightweight transaction (four
-round trips of Paxos each) and change what "written" means per line. A client that needs it has the single POST.
-Refusing now leaves the door open; accepting it with other semantics later could not be undone. A counter table is
-refused up front too (its rows are written with PUT or PATCH), before any of the body is read.
-
-An ingest is long-lived like a stream: it trades its request slot for one of MAX_STREAMS stream slots, and it is
-exempt from SERVER_TIMEOUT (which bounds the wait for a status line, and would cut any ingest longer than a few
-seconds). No stage is unbounded without it: looking up the table and the slot take at most SERVER_TIMEOUT (504),
-each read of the body at most SERVER_TIMEOUT (408), and each write REQUEST_TIMEOUT (the driver's 504).
+Stargate never had it; its users asked for it (stargate/stargate#821, #1056). Every line is an insert exactly as a
+single-row POST makes it (`RowsEngine.insert`), at most ROWS_INGEST_CONCURRENCY in flight. Memory does not grow with
+the body: only the unfinished part of a line is kept between chunks, and the writes in flight and the list of
+errors are bounded. A row counts as written only once Cassandra acknowledged it. When the ingest cannot go on (the
+database failed, the client went quiet) it stops reading, lets the writes in flight settle, and says where to
+resume. What clients send and get back is in docs/rows-api.md ("Bulk ingest").
 """
 
 from __future__ import annotations
