@@ -33,7 +33,7 @@ from app.http.startup import OneLineStartupFailure, refuse_to_start, report_star
 from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
 from app.page_state import PageStateCodec
-from app.routes import animals, health, metrics, plants, rows
+from app.routes import animals, health, metrics, plants, rows, schemas
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
 from app.rows.ingest import is_ingest
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (animals.router, plants.router, health.router, metrics.router):
         app.include_router(router)
     app.router.routes.extend(rows.routes())
+    app.router.routes.extend(schemas.routes())
     return app
 
 
