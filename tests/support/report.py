@@ -1,4 +1,9 @@
-"""The fault tests' measured numbers: printed as they are taken, written to bench/results/faults.md at the end."""
+"""The fault tests' measured numbers: printed as they are taken, written to bench/results/faults.md when asked.
+
+`Report.add` prints each line at once (`pytest -s` shows it). The file is written at the end of the session only
+with FAULTS_REPORT=1 in the environment (`FAULTS_REPORT=1 scripts/test -m faults -s`): an ordinary run changes no
+tracked file.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,11 @@ import time
 from tests.support.server import ROOT
 
 REPORT = ROOT / "bench" / "results" / "faults.md"
+
+
+def requested() -> bool:
+    """Whether this run was asked to write the report: FAULTS_REPORT=1 (or true, yes)."""
+    return os.environ.get("FAULTS_REPORT", "").strip().lower() in {"1", "true", "yes"}
 
 
 class Report:
@@ -31,9 +41,9 @@ class Report:
         lines = [
             "# Fault tests: measured numbers",
             "",
-            "Written by `pytest -m faults` (tests/faults/); each section from its latest run, the last on "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Machine: {os.cpu_count()} cores, shared with other "
-            "work. Wall-clock times are reported, not asserted.",
+            "Written by `FAULTS_REPORT=1 pytest -m faults` (tests/faults/); each section from its latest run, the last "
+            f"on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Machine: {os.cpu_count()} cores, shared with "
+            "other work. Wall-clock times are reported, not asserted.",
             "",
         ]
         for name in sorted(sections, key=lambda n: (not n.startswith("Start"), n)):
