@@ -31,6 +31,13 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 # Every operation the schema declares; building the app touches no database (that happens in its lifespan).
 PATHS = create_app().openapi()["paths"]
 OPERATIONS = sorted((method.upper(), path) for path, ops in PATHS.items() for method in ops)
+# Hypothesis warns when the global `random` changes while it draws a case ("Do not use the `random` module inside
+# strategies"), and warnings are errors here. The driver's event thread calls `random.random()` for every schema or
+# topology event the node pushes (ControlConnection._delay_for_event_type), and on the shared node any other process
+# creating or dropping a keyspace sends one: a false alarm, at random. Hypothesis' own data does not depend on it.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies:hypothesis.errors.HypothesisDeprecationWarning"
+)
 # Checks that cannot hold here by design, with why:
 # - positive_data_acceptance: `page_state` is an opaque token; a random schema-valid string is not one we issued (400).
 # - ignored_auth: it garbles one credential while the valid X-API-Key sent with every case still authorizes the write;
