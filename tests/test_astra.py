@@ -36,7 +36,7 @@ from tests.support.stand_in import StandIn, run_script
 pytestmark = pytest.mark.astra
 
 FAILURE_TIMEOUT = 90
-API_KEY = "astra-tests-key"  # writes need an API key (issue 6); harmless where the setting does not exist
+API_KEY = "astra-tests-key-0123"  # writes need an API key (16 characters at least)
 
 
 @pytest.fixture(scope="session")
