@@ -56,7 +56,7 @@ async def test_the_page_references_only_the_services_own_urls(client: httpx.Asyn
 
 @pytest.fixture(scope="module")
 def chromium_binary() -> str:
-    binary, why = debian_binary("chromium", "chromium")
+    binary, why = debian_binary("chromium", "chromium", "fonts-liberation")  # fonts: a readable screenshot
     if binary is None:
         pytest.skip(f"no headless Chromium can be had here: {why}")
     return binary

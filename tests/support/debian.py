@@ -13,8 +13,9 @@ import subprocess
 APT_TIMEOUT = 900
 
 
-def debian_binary(binary: str, package: str) -> tuple[str | None, str]:
-    """(the path of `binary`, "") once Debian's `package` is installed, or (None, why it cannot be)."""
+def debian_binary(binary: str, package: str, *also: str) -> tuple[str | None, str]:
+    """(the path of `binary`, "") once Debian's `package` (and the packages `also` named) is installed, or (None,
+    why it cannot be)."""
     found = shutil.which(binary) or next(
         (path for path in (f"/usr/sbin/{binary}", f"/usr/bin/{binary}") if os.access(path, os.X_OK)), None
     )
@@ -31,7 +32,7 @@ def debian_binary(binary: str, package: str) -> tuple[str | None, str]:
     lock_wait = ["-o", "DPkg::Lock::Timeout=300"]
     for command in (
         [*sudo, "apt-get", *lock_wait, "update", "-qq"],
-        [*sudo, "apt-get", *lock_wait, "install", "-y", "-qq", "--no-install-recommends", package],
+        [*sudo, "apt-get", *lock_wait, "install", "-y", "-qq", "--no-install-recommends", package, *also],
     ):
         try:
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=APT_TIMEOUT)
