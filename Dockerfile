@@ -2,7 +2,7 @@
 # The service's image: one process per container, `python -m app --host 0.0.0.0` on port 8000 (docs/deployment.md).
 #
 # Never built where it was written: that machine reaches no container runtime and no image registry. What is
-# tested there is everything below that is not Docker itself: tests/test_package.py runs this file's install
+# tested there is everything below that is not Docker itself: tests/test_packaging.py runs this file's install
 # line (scripts/install-locked with requirements.lock, into a fresh venv, from the files copied here), then serves
 # from the installed package, from another directory; tests/test_deploy.py checks this file's shape.
 #

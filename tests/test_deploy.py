@@ -3,7 +3,7 @@
 No cluster, container runtime or registry is reachable here, so the manifests are validated against the Kubernetes
 schemas that kubernetes-validate ships (strict: an unknown field is an error), and their contents against the
 service: every variable is a real setting, the probes are the real endpoints, the grace period outlasts the
-drain. The Dockerfile is read, not built (tests/test_package.py runs its install line). haproxy's config is
+drain. The Dockerfile is read, not built (tests/test_packaging.py runs its install line). haproxy's config is
 checked by haproxy itself, then used for real in front of a live instance and a dead one.
 """
 
