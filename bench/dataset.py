@@ -55,14 +55,15 @@ def _load_partition(session: Session, statement: PreparedStatement, rows: Sequen
     execute_concurrent(session, batches(), concurrency=32, raise_on_first_error=True)
 
 
-def load(log: bool = True) -> None:
-    active = settings()
+def load(log: bool = True, active: Settings | None = None, partitions: dict[str, int] = SIZES) -> None:
+    """Into our node by default; `active` points it elsewhere (the Stargate peer gets a subset of `partitions`)."""
+    active = active or settings()
     cluster, session = connect(active)
     try:
         apply_schema(session, active, keyspace=KEYSPACE, sample_data=False)
         plant = session.prepare(CQL["upsert_plant"])
         select_plant = session.prepare(CQL["select_plant"])
-        for genus, count in SIZES.items():
+        for genus, count in partitions.items():
             if _complete(session, select_plant, genus, count):
                 continue
             started = time.monotonic()

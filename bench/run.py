@@ -44,6 +44,7 @@ STREAM_ROWS = {100_000: dataset.HUNDRED_K, 1_000_000: dataset.MILLION}
 # A 100,000-row stream lasts ~0.4 s: one run is at the mercy of whatever else the two cores do at that moment, so
 # every variant streams it three times and the median run counts. The 1,000,000-row streams last seconds.
 STREAM_REPEATS = {100_000: 3, 1_000_000: 1}
+SECTIONS = ("point", "streaming", "slow", "profile", "rows", "ingest")
 
 
 def log(message: str) -> None:
@@ -439,10 +440,24 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="scripts/bench")
     parser.add_argument("--seconds", type=float, default=5, help="length of each point measurement")
     parser.add_argument("--slow-seconds", type=float, default=15, help="length of the slow-consumer run")
-    parser.add_argument("--skip", action="append", default=[], choices=["point", "streaming", "slow", "profile"])
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        help=f"sections to leave out, comma-separated or repeated: {','.join(SECTIONS)}",
+    )
     parser.add_argument("--remote", action="store_true", help="also point reads through bench/delay_proxy.py")
     parser.add_argument("--delay-ms", type=float, default=2, help="added round-trip time for --remote")
+    parser.add_argument(
+        "--stargate",
+        action="store_true",
+        help="rows API beside a running Stargate (STARGATE_URL, STARGATE_TOKEN, STARGATE_CQL from its start script)",
+    )
+    parser.add_argument("--stargate-warmup", type=float, default=60, help="seconds of load that warm Stargate's JIT")
     args = parser.parse_args(argv)
+    skip = {name for value in args.skip for name in value.split(",") if name}
+    if unknown := skip - set(SECTIONS):
+        parser.error(f"--skip: unknown section(s) {', '.join(sorted(unknown))}; sections are {', '.join(SECTIONS)}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     logs = ROOT / ".cache" / "bench-logs"  # ignored by git
     logs.mkdir(parents=True, exist_ok=True)
@@ -458,18 +473,38 @@ def main(argv: list[str]) -> None:
     if args.remote:
         remote(logs, args.seconds, args.delay_ms, results)
     with services(logs) as running:
-        if "point" not in args.skip:
+        if "point" not in skip:
             point(running, args.seconds, results)
-        if "streaming" not in args.skip:
+        if "streaming" not in skip:
             streaming(running, results)
-        if "slow" not in args.skip:
+        if "slow" not in skip:
             slow_consumer(running, args.slow_seconds, results)
-        if "profile" not in args.skip:
+        if "profile" not in skip:
             profile(running, args.seconds)
+        if "rows" not in skip:
+            rows_section(running["a: this service"], args, results)
+    if "ingest" not in skip:
+        log("ingest: python -m bench.ingest (1,000,000 NDJSON rows, service and driver alone)")
+        subprocess.run([PYTHON, "-m", "bench.ingest"], cwd=ROOT, check=True)
     results["load_average_end"] = os.getloadavg()
+    if "rows" not in skip:
+        from bench import rows_report
+
+        rows_report.write(results, RESULTS)
+        log("rows: bench/results/rows.md, rows.json and rows.png")
     (RESULTS / "results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     report.write(results, RESULTS)
     log("results: bench/results/results.md and *.png")
+
+
+def rows_section(ours: Service, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """The rows API's own figures (bench/rows_bench.py), imported late: that module builds on this one."""
+    from bench import rows_bench
+
+    rows_bench.point_and_page(ours, args.seconds, results)
+    rows_bench.streams(ours, results)
+    if args.stargate:
+        rows_bench.stargate(ours, args.seconds, args.stargate_warmup, results)
 
 
 if __name__ == "__main__":

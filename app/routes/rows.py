@@ -138,7 +138,10 @@ async def _answer_read(
     token = params.get("page-state") or None
     state = backend.codec.open(token, query.identity) if token else None
     if _wants_ndjson(request):
-        return await _stream(request, backend, query, size, state)
+        # A stream's page size is only how much the driver fetches at a time: Stargate's 100 rows would cost a
+        # round trip per 100 rows, so a stream without page-size fetches PAGE_SIZE rows, as the sample's do.
+        fetch = size if params.get("page-size", "").strip() else min(settings.page_size, settings.max_page_size)
+        return await _stream(request, backend, query, fetch, state)
     page = await backend.rows.page(query, page_size=size, paging_state=state)
     if _flag(params.get("raw")):
         return Response(dumps(page.rows), media_type=JSON)

@@ -8,7 +8,9 @@ import orjson
 import pytest
 from cassandra.cluster import Session
 from cassandra.concurrent import execute_concurrent_with_args
+from prometheus_client import REGISTRY
 
+from app.config import Settings
 from tests.support.rows import create_table, path
 from tests.support.server import Server
 
@@ -120,3 +122,14 @@ async def test_ndjson_is_chosen_by_format_or_by_accept(
     response = await client.get(f"/v2/keyspaces/{keyspace_name}/{events}/rows", params=params, headers=headers)
     assert response.headers["content-type"].startswith(media)
     assert len(response.text.splitlines()) == ROWS + MANY
+
+
+async def test_a_stream_without_page_size_fetches_page_size_rows_a_time_not_stargates_100(
+    client: httpx.AsyncClient, keyspace_name: str, events: str, settings: Settings
+) -> None:
+    assert settings.page_size > 100, "the test needs a PAGE_SIZE above Stargate's page of 100"
+    fetched = REGISTRY.get_sample_value("app_pages_fetched_total", {"framing": "ndjson"}) or 0
+    response = await client.get(path(keyspace_name, events, "big"), params={"format": "ndjson"})
+    assert len(response.text.splitlines()) == MANY
+    pages = (REGISTRY.get_sample_value("app_pages_fetched_total", {"framing": "ndjson"}) or 0) - fetched
+    assert pages <= -(-MANY // settings.page_size) + 1
