@@ -182,8 +182,8 @@ def stargate(ours: Service, seconds: float, warmup: float, results: dict[str, An
     _check_page(url, {"X-Cassandra-Token": auth})
     with token(auth):
         log(f"stargate: warming its JIT for {warmup:g} s")
-        wrk(url, "rows_read.lua", 64, warmup * 0.75)
-        wrk(url, "rows_page.lua", 16, warmup * 0.25)
+        wrk(url, "rows_read.lua", 64, max(1, round(warmup * 0.75)))  # wrk takes whole seconds
+        wrk(url, "rows_page.lua", 16, max(1, round(warmup * 0.25)))
     work = (("point read", "rows_read.lua", 64), ("1,000-row page", "rows_page.lua", 16))
     runs: dict[str, list[dict[str, float]]] = {}
     for round_ in range(ROUNDS):
