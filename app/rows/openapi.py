@@ -3,7 +3,9 @@ generic routes, and every served table with its own typed paths, following the s
 
 Which tables: those the rows API serves (ROWS_KEYSPACES, the catalog's rule), as the driver's metadata holds them
 now, so a table created, altered or dropped shows in the next document without a restart. Each table alone is at
-`/openapi/{keyspace}/{table}.json` (a 404 for a table the rows API does not serve).
+`/openapi/{keyspace}/{table}.json` (a 404 for a table the rows API does not serve). Under PROTECT_READS the tables
+are the rows API's data: they are described only to a request with a valid key, as the schema endpoints answer
+only to one; without it, `/openapi.json` is the generic document and a table's document is a 401.
 
 Cost: a request walks the served tables' names and compares the catalog's `Table` objects with those the cached
 document was built from, by identity (the catalog keeps one per driver `TableMetadata`, which the driver replaces
@@ -25,11 +27,13 @@ from collections.abc import Sequence
 import anyio
 import orjson
 from fastapi import FastAPI
+from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from app.config import Settings
+from app.http.auth import key_matches, presented_key
 from app.http.docs import OPENAPI_URL
 from app.http.errors import error_response
 from app.rows.catalog import Catalog, Table
@@ -71,9 +75,11 @@ def _same(first: Sequence[Table], second: Sequence[Table]) -> bool:
 class RowsDocs:
     """`app.openapi` and the `/openapi.json` endpoint: FastAPI's document plus the rows API's, cached per schema."""
 
-    def __init__(self, app: FastAPI, deployment: Deployment) -> None:
+    def __init__(self, app: FastAPI, deployment: Deployment, keys: list[SecretStr]) -> None:
         self._app = app
         self._deployment = deployment
+        self._keys = keys
+        self._bare: bytes | None = None  # the document without tables, for a keyless request under PROTECT_READS
         self._lock = threading.Lock()  # one build at a time (builds run in worker threads)
         self._generic: Schema | None = None
         self._parts: weakref.WeakKeyDictionary[Table, TablePart] = weakref.WeakKeyDictionary()
@@ -90,8 +96,18 @@ class RowsDocs:
         catalog = getattr(self._app.state, STATE_KEY, None)
         return served_tables(catalog) if isinstance(catalog, Catalog) else ()
 
+    def may_see_tables(self, request: Request) -> bool:
+        if not self._deployment.protect_reads:
+            return True
+        given = presented_key(request)
+        return given is not None and key_matches(given, self._keys)
+
     async def endpoint(self, request: Request) -> Response:
         """`/openapi.json`: the cached bytes while the served tables are the same objects; else built off the loop."""
+        if not self.may_see_tables(request):
+            if self._bare is None:
+                self._bare = orjson.dumps(self._generic_document())
+            return Response(self._bare, media_type=JSON)
         tables = self.tables()
         if self._document is not None and _same(tables, self._tables):
             document, body = self._document, self._body
@@ -104,6 +120,8 @@ class RowsDocs:
 
     async def table_endpoint(self, request: Request) -> Response:
         """`/openapi/{keyspace}/{table}.json`: one served table's operations and schemas alone."""
+        if not self.may_see_tables(request):
+            return error_response(401, "unauthorized", "PROTECT_READS is on: send a key", path=request.url.path)
         keyspace, name = request.path_params["keyspace"], request.path_params["table"]
         catalog = getattr(self._app.state, STATE_KEY, None)
         table = catalog.current(keyspace, name) if isinstance(catalog, Catalog) else None
@@ -185,7 +203,7 @@ class RowsDocs:
 
 def install(app: FastAPI, settings: Settings) -> RowsDocs:
     """Make `app.openapi()` and `/openapi.json` (so `/docs`) describe the rows API too; add the per-table route."""
-    docs = RowsDocs(app, Deployment.of(settings))
+    docs = RowsDocs(app, Deployment.of(settings), settings.api_keys)
     app.openapi = docs  # type: ignore[method-assign]  # FastAPI's documented way to extend its document
     routes, url = app.router.routes, app.openapi_url or OPENAPI_URL
     index = next(i for i, r in enumerate(routes) if isinstance(r, Route) and r.path == url)

@@ -20,7 +20,7 @@ from app.rows import openapi
 from app.rows.openapi_operations import ROWS_TAG
 from app.rows.type_schemas import SCALARS, read_schema, write_schema
 from app.rows.types import SCALAR_KINDS, CqlType
-from tests.support.app import API_KEY, client_for, hardened_settings
+from tests.support.app import API_KEY, client_for, hardened_client, hardened_settings
 from tests.support.names import unique
 from tests.support.rows import create_table, eventually, path
 
@@ -434,6 +434,17 @@ async def test_one_tables_document_alone(client: httpx.AsyncClient, cql: Session
     missing = await client.get(f"/openapi/{keyspace_name}/{unique('absent')}.json")
     assert missing.status_code == 404
     assert (await client.get("/openapi/system/local.json")).status_code == 404  # not served: not described
+
+
+async def test_under_protect_reads_tables_are_described_only_to_a_key(settings: Settings, keyspace_name: str) -> None:
+    plants = f"/v2/keyspaces/{keyspace_name}/plants/{{genus}}/{{species}}"
+    async with hardened_client(settings, protect_reads=True) as client:
+        assert plants not in (await document(client))["paths"]  # the generic document: the data's shape is data
+        assert GENERIC in (await document(client))["paths"]
+        assert (await client.get(f"/openapi/{keyspace_name}/plants.json")).status_code == 401
+        keyed = {"X-Cassandra-Token": API_KEY}
+        assert plants in (await client.get("/openapi.json", headers=keyed)).json()["paths"]
+        assert (await client.get(f"/openapi/{keyspace_name}/plants.json", headers=keyed)).status_code == 200
 
 
 async def test_the_document_is_built_again_only_when_the_schema_changed(
