@@ -36,6 +36,7 @@ from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
 from app.page_state import PageStateCodec
 from app.routes import animals, health, metrics, plants, rows, schemas
+from app.rows import openapi as rows_openapi
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
 from app.rows.ingest import is_ingest
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.router.routes.extend(rows.routes())
     app.router.routes.extend(schemas.routes())
+    rows_openapi.install(app, settings)  # /openapi.json describes the rows API too, each served table typed
     return app
 
 
@@ -115,10 +117,12 @@ def lifespan(
             Consistency(read_cl, write_cl, serial_consistency(settings)),
         )
         log.info("ready: %s", settings.describe)
+        rows_openapi.serve(app, engine.catalog)
         try:
             # Routes reach it through BackendDep (app.http.deps).
             yield {"backend": Backend(db, statements, settings, codec, engine)}
         finally:
+            rows_openapi.serve(app, None)
             await anyio.to_thread.run_sync(cluster.shutdown)
             log.info("driver shut down")
 

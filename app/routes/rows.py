@@ -32,6 +32,7 @@ DEFAULT_PAGE_SIZE = 100  # Stargate's RestResourceBase.DEFAULT_PAGE_SIZE
 MISSING_TOKEN = "Role unauthorized for operation: Missing token, expecting one in the X-Cassandra-Token header."
 BAD_TOKEN = "Role unauthorized for operation: Invalid token."
 JSON = "application/json"
+MAX_INT32, MAX_INT64 = 2**31 - 1, 2**63 - 1  # USING TTL binds an int, USING TIMESTAMP a bigint
 
 Endpoint = Callable[[Request, Backend], Awaitable[Response]]
 
@@ -279,21 +280,25 @@ def _page_size(value: str | None, cap: int) -> int:
 def _write_options(request: Request) -> WriteOptions:
     params = request.query_params
     return WriteOptions(
-        ttl=_non_negative(params.get("ttl"), "ttl"),
-        timestamp=_non_negative(params.get("timestamp"), "timestamp"),
+        ttl=_non_negative(params.get("ttl"), "ttl", MAX_INT32),
+        timestamp=_non_negative(params.get("timestamp"), "timestamp", MAX_INT64),
         if_not_exists=_flag(params.get("ifNotExists")),
     )
 
 
-def _non_negative(value: str | None, name: str) -> int | None:
+def _non_negative(value: str | None, name: str, maximum: int) -> int | None:
+    """A write option; up to what its bound type holds (beyond, the driver's bind would fail as a 500). Cassandra
+    refuses a TTL over 20 years itself, with a 400."""
     if value is None or not value.strip():
         return None
     try:
         number = int(value)
     except ValueError:
         number = -1
-    if number < 0:
-        raise RowsError(400, f"Invalid '{name}' parameter: {value!r} is not a non-negative integer", "bad_write_option")
+    if not 0 <= number <= maximum:
+        raise RowsError(
+            400, f"Invalid '{name}' parameter: {value!r} is not an integer from 0 to {maximum}", "bad_write_option"
+        )
     return number
 
 

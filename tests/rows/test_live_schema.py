@@ -3,22 +3,11 @@ refused without a restart (the driver's schema events, and a refresh on a miss).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
 import httpx
 from cassandra.cluster import Session
 
 from tests.support.names import unique
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, attempts: int = 100) -> bool:
-    """Poll (the schema reaches the driver asynchronously); no time is asserted, only that it happens."""
-    for _ in range(attempts):
-        if await check():
-            return True
-        await asyncio.sleep(0.1)
-    return False
+from tests.support.rows import eventually
 
 
 async def test_a_table_created_while_running_is_served(

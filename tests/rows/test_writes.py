@@ -171,6 +171,8 @@ async def test_if_not_exists_refuses_an_existing_row_and_shows_it(
         ({"ttl": "-1"}, "'ttl'"),
         ({"ttl": "soon"}, "'ttl'"),
         ({"timestamp": "x"}, "'timestamp'"),
+        ({"ttl": str(2**31)}, "'ttl'"),  # beyond what the driver binds: refused before, not a 500
+        ({"timestamp": str(2**63)}, "'timestamp'"),
         ({"ifNotExists": "true", "timestamp": "5"}, "cannot be combined"),
     ],
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.parse
+from collections.abc import Awaitable, Callable
 
 import orjson
 from cassandra.cluster import Session
@@ -25,3 +27,13 @@ def create_table(cql: Session, columns: str, *, options: str = "", prefix: str =
     name = unique(prefix)
     cql.execute(f"CREATE TABLE {name} ({columns}){f' WITH {options}' if options else ''}", timeout=60)
     return name
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, attempts: int = 100) -> bool:
+    """Poll (the schema reaches the app's driver by its events, asynchronously); no time is asserted, only that it
+    happens within `attempts` tenths of a second."""
+    for _ in range(attempts):
+        if await check():
+            return True
+        await asyncio.sleep(0.1)
+    return False
