@@ -22,6 +22,7 @@ ASTRA_VARIABLES = (
 )
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
+DriverIO = Literal["loop", "libev"]
 
 
 class Mode(StrEnum):
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     )
     cassandra_protocol_version: int | None = Field(
         default=None, ge=3, le=5, description="pin the native protocol version (default: negotiated; 4 on Astra)"
+    )
+    driver_io: DriverIO = Field(
+        default="libev",
+        description="where the driver's sockets run: `loop` (this service's event loop) or `libev` (a driver thread)",
     )
 
     # Behaviour
@@ -111,7 +116,7 @@ class Settings(BaseSettings):
     max_streams: int = Field(default=64, ge=1, le=10_000, description="open JSON/NDJSON streams per process")
     metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format")
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "driver_io", mode="before")
     @classmethod
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

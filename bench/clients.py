@@ -20,7 +20,7 @@ import orjson
 import uvloop
 
 from app import repository
-from app.db.cluster import connect, default_consistency
+from app.db.cluster import connect, connection_class_for, default_consistency
 from app.db.database import Database
 from app.db.statements import CQL, prepare_statements
 from app.models import Animal
@@ -95,7 +95,8 @@ async def run_driver(
     work: str, concurrency: int, seconds: float, genus: str, *, per_thread: bool = False, node_pid: int | None = None
 ) -> dict[str, Any]:
     settings = dataset.settings()
-    cluster, session = await asyncio.to_thread(connect, settings, keyspace=settings.keyspace)
+    io = connection_class_for(settings)  # DRIVER_IO from the environment, as for the service
+    cluster, session = await asyncio.to_thread(connect, settings, keyspace=settings.keyspace, connection_class=io)
     try:
         read_cl, write_cl = default_consistency(settings, cluster)
         st = await asyncio.to_thread(prepare_statements, session, read_consistency=read_cl, write_consistency=write_cl)

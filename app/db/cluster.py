@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from cassandra import AuthenticationFailed, ConsistencyLevel, DriverException, InvalidRequest
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
+from cassandra.connection import Connection
 from cassandra.policies import (
     ConstantReconnectionPolicy,
     ConstantSpeculativeExecutionPolicy,
@@ -26,6 +27,7 @@ from cassandra.policies import (
 from cassandra.query import dict_factory
 
 from app.config import Mode, Settings
+from app.db.loop_connection import LoopConnection
 from app.exceptions import StartupError
 
 log = logging.getLogger("app.cluster")
@@ -33,8 +35,16 @@ log = logging.getLogger("app.cluster")
 ASTRA_PROTOCOL_VERSION = 4
 
 
-def build_cluster(settings: Settings) -> Cluster:
-    """A Cluster object (no connection yet): token-aware, DC-aware, dict rows, our request timeout."""
+def connection_class_for(settings: Settings) -> type[Connection] | None:
+    """The driver's IO for this process: the running event loop (`DRIVER_IO=loop`), or None for the driver's own
+    libev thread. Call it on the loop's thread (the lifespan), then connect in a worker thread."""
+    return LoopConnection.bind() if settings.driver_io == "loop" else None
+
+
+def build_cluster(settings: Settings, *, connection_class: type[Connection] | None = None) -> Cluster:
+    """A Cluster object (no connection yet): token-aware, DC-aware, dict rows, our request timeout.
+
+    `connection_class` None is the driver's default (libev): what every synchronous caller (scripts, tests) uses."""
     profile = ExecutionProfile(
         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=settings.cassandra_local_dc)),
         request_timeout=settings.request_timeout,
@@ -51,6 +61,8 @@ def build_cluster(settings: Settings) -> Cluster:
         "connect_timeout": settings.connect_timeout,
         "control_connection_timeout": settings.connect_timeout,
     }
+    if connection_class is not None:
+        common["connection_class"] = connection_class
     if settings.mode is Mode.ASTRA:
         return _astra_cluster(settings, common)
     if settings.cassandra_username:
@@ -169,9 +181,11 @@ def _check_bundle(path: str) -> None:
         ) from None
 
 
-def connect(settings: Settings, *, keyspace: str | None = None) -> tuple[Cluster, Session]:
+def connect(
+    settings: Settings, *, keyspace: str | None = None, connection_class: type[Connection] | None = None
+) -> tuple[Cluster, Session]:
     """Connect (blocking: run it in a worker thread); any failure becomes one StartupError line."""
-    cluster = build_cluster(settings)
+    cluster = build_cluster(settings, connection_class=connection_class)
     try:
         session = cluster.connect(keyspace)
     except BaseException as exc:

@@ -1,16 +1,19 @@
 """Driver futures as awaitables, and result pages as an async iterator, without blocking the event loop.
 
-The driver completes a `ResponseFuture` on its own IO thread (or at once, on the calling thread, when the answer is
-already there). Each completion is handed to the loop with one `call_soon_threadsafe`, one wake-up per page. The
-number of requests in flight is bounded so `execute_async` never waits inside the driver for a free stream id.
+Where the driver completes a `ResponseFuture` depends on its IO. With `DRIVER_IO=loop` (app.db.loop_connection) the
+callback runs on this loop's own thread, and the awaiting future is settled right there. With libev it runs on the
+driver's IO thread and is handed to the loop with one `call_soon_threadsafe`, one wake-up per page. Either way the
+driver may also complete on a foreign thread (its executor on retries and re-prepares, a fresh thread when a failing
+connection errors 100+ requests): those always take the threadsafe path. The number of requests in flight is bounded
+so `execute_async` never waits inside the driver for a free stream id.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
+from threading import get_ident
 from typing import Any
 
 from cassandra.cluster import ResponseFuture, ResultSet, Session
@@ -51,6 +54,7 @@ class Database:
         self.session = session
         self.request_timeout = request_timeout
         self._slots = asyncio.Semaphore(max_in_flight)
+        self._thread: int | None = None  # the loop's thread: a completion there settles at once
 
     async def execute(
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
@@ -60,6 +64,7 @@ class Database:
             statement.fetch_size = page_size
         await self._slots.acquire()
         loop = asyncio.get_running_loop()
+        self._thread = get_ident()
         waiter: asyncio.Future[Page] = loop.create_future()
         try:
             response = self.session.execute_async(statement, paging_state=paging_state, timeout=self.request_timeout)
@@ -108,7 +113,8 @@ def _on_rows(
     waiter: asyncio.Future[Page],
     db: Database,
 ) -> None:
-    # Runs on the driver's IO thread; an exception here would be swallowed by the driver, so nothing may raise.
+    # Runs where the driver completes the future (see the module's docstring); an exception here would be swallowed
+    # by the driver, so nothing may raise.
     try:
         page = Page(list(rows) if rows else [], ResultSet(response, rows).paging_state)  # a write has no rows
         if rows:
@@ -137,8 +143,13 @@ def _hand_over(
     page: Page | None,
     exc: BaseException | None,
 ) -> None:
-    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+    if get_ident() == db._thread:
+        _settle(response, waiter, db, page, exc)
+        return
+    try:  # noqa: SIM105 -- once per reply: try costs nothing in 3.11, contextlib.suppress builds an object
         loop.call_soon_threadsafe(_settle, response, waiter, db, page, exc)
+    except RuntimeError:
+        pass  # the loop is closed: nobody is waiting any more
 
 
 def _settle(
