@@ -64,7 +64,10 @@ class Settings(BaseSettings):
         description="replication map of a keyspace that scripts/init-db creates",
     )
     cassandra_protocol_version: int | None = Field(
-        default=None, ge=3, le=5, description="pin the native protocol version (default: negotiated; 4 on Astra)"
+        default=None,
+        ge=3,
+        le=5,
+        description="native protocol version (default 4, also on Astra: v5 only adds per-frame checksums)",
     )
     driver_io: DriverIO = Field(
         default="libev",

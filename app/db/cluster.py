@@ -33,6 +33,7 @@ from app.exceptions import StartupError
 log = logging.getLogger("app.cluster")
 
 ASTRA_PROTOCOL_VERSION = 4
+SELF_HOSTED_PROTOCOL_VERSION = 4
 
 
 def connection_class_for(settings: Settings) -> type[Connection] | None:
@@ -68,8 +69,10 @@ def build_cluster(settings: Settings, *, connection_class: type[Connection] | No
     if settings.cassandra_username:
         password = settings.cassandra_password.get_secret_value() if settings.cassandra_password else ""
         common["auth_provider"] = PlainTextAuthProvider(settings.cassandra_username, password)
-    if settings.cassandra_protocol_version:
-        common["protocol_version"] = settings.cassandra_protocol_version
+    # v4 unless pinned: v5 adds checksummed framing (a CRC24 and a CRC32 per frame, computed in pure Python by this
+    # driver, both ways) and nothing these statements use; a pinned version also skips the driver's
+    # negotiation down from DSE_V2 at every connect.
+    common["protocol_version"] = settings.cassandra_protocol_version or SELF_HOSTED_PROTOCOL_VERSION
     return Cluster(
         contact_points=settings.cassandra_contact_points,
         port=settings.cassandra_port,
