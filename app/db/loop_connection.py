@@ -40,6 +40,9 @@ log = logging.getLogger("app.db.loop_connection")
 # The transport's write buffer, before `_socket_writable` goes False and the driver answers ConnectionBusy (it then
 # tries the next host). libev only does that when the kernel's socket buffer is full; 4 MiB is of that order.
 WRITE_BUFFER_HIGH = 4 * 1024 * 1024
+# Frames pushed on the loop thread in one loop iteration go out in one write (one send for many requests, fewer
+# segments for Cassandra to read); bench/variants.py turns it off to price it.
+COALESCE = True
 
 
 class BlockingDriverCall(RuntimeError):
@@ -58,6 +61,7 @@ class LoopConnection(Connection):  # type: ignore[misc]  # the driver ships no t
     _transport: asyncio.Transport | None = None
     _tls: ssl.SSLContext | None = None
     _handed_over = False  # the socket belongs to the transport from then on: never close it ourselves
+    _pending: list[bytes]
 
     @classmethod
     def bind(cls, loop: asyncio.AbstractEventLoop | None = None) -> type[LoopConnection]:
@@ -110,6 +114,7 @@ class LoopConnection(Connection):  # type: ignore[misc]  # the driver ships no t
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         Connection.__init__(self, *args, **kwargs)
         self._refuse_on_loop("opening a driver connection")
+        self._pending = []
         loop = self._loop
         assert loop is not None
         # The TCP connect blocks this (foreign) thread, as with libev; TLS is then done by the transport, because
@@ -166,8 +171,15 @@ class LoopConnection(Connection):  # type: ignore[misc]  # the driver ships no t
             transport.abort()
 
     def push(self, data: bytes) -> None:
-        """Queue one whole frame: written at once on the loop thread, scheduled there from any other thread."""
+        """Queue one whole frame: on the loop thread, written with whatever else this loop iteration queued (one
+        send for many requests); from any other thread, scheduled onto the loop."""
         if get_ident() == self._loop_thread:
+            if COALESCE:
+                pending = self._pending
+                pending.append(data)
+                if len(pending) == 1:
+                    self._loop.call_soon(self._flush)  # type: ignore[union-attr]
+                return
             self._write(data)
             return
         assert self._loop is not None
@@ -175,6 +187,12 @@ class LoopConnection(Connection):  # type: ignore[misc]  # the driver ships no t
             self._loop.call_soon_threadsafe(self._write, data)
         except RuntimeError:  # the loop is closed: nothing will ever send this
             self.defunct(ConnectionShutdown(f"Connection to {self.endpoint}: the event loop is closed"))
+
+    def _flush(self) -> None:
+        pending = self._pending
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        pending.clear()
+        self._write(data)
 
     def _write(self, data: bytes) -> None:
         transport = self._transport
