@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import uvloop
 from cassandra import OperationTimedOut
-from cassandra.cluster import NoHostAvailable
+from cassandra.cluster import NoHostAvailable, ResponseFuture
 from cassandra.protocol import OptionsMessage
 from cassandra.query import SimpleStatement
 
@@ -378,5 +378,25 @@ def test_the_paging_state_read_from_the_future_is_the_result_sets(run: Run[None]
             await until(lambda: future._event.is_set(), 5, "the first page")
             rows = future._final_result
             assert future._paging_state and ResultSet(future, rows).paging_state == future._paging_state
+
+    run(scenario())
+
+
+def test_finished_requests_are_freed_without_the_libev_workaround(run: Run[None], link: Link) -> None:
+    """Under DRIVER_IO=loop the bridge neither copies nor empties the driver's rows nor clears the future's
+    callbacks: nothing but the garbage collector's next pass stands between a finished request and its memory."""
+
+    async def scenario() -> None:
+        async with loop_cluster(link_settings(link)) as (_, session):
+            db = Database(session, request_timeout=5, max_in_flight=64)
+            assert not db._retains
+            statement = SimpleStatement("SELECT keyspace_name, table_name, column_name FROM system_schema.columns")
+            pages = [page async for page in db.pages(statement, page_size=20)]
+            await asyncio.gather(*(db.execute(local()) for _ in range(500)))
+            assert len(pages) > 2
+            del pages
+            gc.collect()
+            # Each ResponseFuture holds its reply's rows (`_final_result`): none may be left.
+            assert sum(isinstance(o, ResponseFuture) for o in gc.get_objects()) < 5
 
     run(scenario())
