@@ -20,9 +20,10 @@ import orjson
 import uvloop
 
 from app import repository
+from app.db import statements
 from app.db.cluster import connect, connection_class_for, default_consistency
 from app.db.database import Database
-from app.db.statements import CQL, prepare_statements
+from app.db.statements import CQL
 from app.models import Animal
 from bench import dataset, split
 
@@ -99,7 +100,9 @@ async def run_driver(
     cluster, session = await asyncio.to_thread(connect, settings, keyspace=settings.keyspace, connection_class=io)
     try:
         read_cl, write_cl = default_consistency(settings, cluster)
-        st = await asyncio.to_thread(prepare_statements, session, read_consistency=read_cl, write_consistency=write_cl)
+        st = await asyncio.to_thread(
+            statements.prepare_statements, session, read_consistency=read_cl, write_consistency=write_cl
+        )
         db = Database(session, request_timeout=10, max_in_flight=1024)
         if work == "stream":
             started = time.perf_counter()

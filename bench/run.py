@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import re
 import shutil
 import socket
@@ -44,7 +45,7 @@ STREAM_ROWS = {100_000: dataset.HUNDRED_K, 1_000_000: dataset.MILLION}
 # A 100,000-row stream lasts ~0.4 s: one run is at the mercy of whatever else the two cores do at that moment, so
 # every variant streams it three times and the median run counts. The 1,000,000-row streams last seconds.
 STREAM_REPEATS = {100_000: 3, 1_000_000: 1}
-SECTIONS = ("point", "split", "streaming", "slow", "profile")
+SECTIONS = ("point", "split", "cuts", "middleware", "streaming", "slow", "profile")
 NODE_PID = ROOT / ".cassandra" / "node1" / "pid"
 
 
@@ -330,6 +331,127 @@ def split_section(logs: Path, seconds: float, io_modes: list[str], results: dict
                 log(f"split {name[0]} io={io}: {measured['rps']:.0f} req/s, {measured['cpu_ms']:.3f} ms CPU/req")
 
 
+# ---- A/B: each per-request cut, and each middleware, priced against the service in the same run -----------------
+
+# name -> (uvicorn target, environment). The first of each group is the reference the others are compared with.
+LOOP = {"DRIVER_IO": "loop"}
+CUTS_HTTP: dict[str, tuple[str, dict[str, str]]] = {
+    "a, DRIVER_IO=loop, every cut": ("app.main:app", LOOP),
+    "a, DRIVER_IO=libev, every cut": ("app.main:app", {"DRIVER_IO": "libev"}),
+    "a, loop, protocol v5 (cut undone)": ("app.main:app", {**LOOP, "CASSANDRA_PROTOCOL_VERSION": "5"}),
+    "a, loop, the bridge before these cuts": ("bench.variants:app", {**LOOP, "BENCH_UNDO": "bridge"}),
+    "a, libev, the bridge before these cuts": ("bench.variants:app", {"DRIVER_IO": "libev", "BENCH_UNDO": "bridge"}),
+    "a, loop, ResultSet per reply (cut undone)": ("bench.variants:app", {**LOOP, "BENCH_UNDO": "resultset"}),
+    "a, loop, one send per request (cut undone)": ("bench.variants:app", {**LOOP, "BENCH_UNDO": "coalesce"}),
+    "a, loop, point reads without paging (tried)": ("bench.variants:app", {**LOOP, "BENCH_DO": "point-unpaged"}),
+}
+MIDDLEWARES = ("OneLineStartupFailure", "Observability", "BodyLimit", "AdmissionControl", "ServerTimeout")
+MIDDLEWARE_HTTP: dict[str, tuple[str, dict[str, str]]] = {
+    "a: this service": ("app.main:app", {}),
+    "a, no middleware at all": ("bench.variants:app", {"BENCH_DROP_MIDDLEWARE": "all"}),
+    **{f"a without {m}": ("bench.variants:app", {"BENCH_DROP_MIDDLEWARE": m}) for m in MIDDLEWARES},
+}
+AB_ROUNDS = 5
+
+
+def wrk_or_dump(service: Service, seconds: float, logs: Path) -> dict[str, Any]:
+    """wrk at c=64; if it cannot finish, the service's stacks (py-spy dump) go to the logs before the error."""
+    try:
+        return wrk(service.url, "read.lua", SPLIT_CONCURRENCY, seconds)
+    except subprocess.TimeoutExpired:
+        dump = subprocess.run(
+            [split.py_spy(), "dump", "--pid", str(service.pid), "--locals"], capture_output=True, text=True, timeout=60
+        )
+        where = logs / f"stuck-{service.pid}.txt"
+        where.write_text(dump.stdout + dump.stderr + f"\nload average {os.getloadavg()}\n")
+        log(f"{service.name} stopped answering; its stacks are in {where}")
+        raise
+
+
+def ab_section(
+    logs: Path, group: str, http: dict[str, tuple[str, dict[str, str]]], seconds: float, results: dict[str, Any]
+) -> None:
+    """Point reads at c=64, every variant once per round, AB_ROUNDS rounds interleaved; medians per variant. The
+    `cuts` group adds (d)'s variants, interleaved in one process (bench/inproc.py)."""
+    node = node_pid()
+    running: dict[str, Service] = {}
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in http}
+    try:
+        for index, (name, (target, env)) in enumerate(http.items()):
+            running[name] = start(name, target, logs, tag=f"-{group}{index}", **env)
+        for service in running.values():
+            wrk(service.url, "read.lua", 16, 1)
+        order = random.Random(12)
+        for _ in range(AB_ROUNDS):
+            for name, service in order.sample(list(running.items()), len(running)):
+                cpu, db_cpu = service.cpu_seconds(), node_cpu_s(node)
+                measured: dict[str, Any] = wrk_or_dump(service, seconds, logs)
+                done = max(1, measured["requests"])
+                measured["cpu_ms"] = (service.cpu_seconds() - cpu) * 1000 / done
+                if node:
+                    measured["db_cpu_ms"] = (node_cpu_s(node) - db_cpu) * 1000 / done
+                rounds[name].append(measured)
+    finally:
+        for service in running.values():
+            service.process.terminate()
+        for service in running.values():
+            try:
+                service.process.wait(20)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+    rows: list[dict[str, Any]] = results.setdefault("ab", {}).setdefault(group, [])
+    for name, runs in rounds.items():
+        if not runs:
+            continue
+        row: dict[str, Any] = {"variant": name, "rounds": len(runs), "runs": runs}
+        for key in ("rps", "cpu_ms", "db_cpu_ms", "p99_ms", "errors"):
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                row[key] = statistics.median(values)
+        row["cpu_ms_min"] = min(r["cpu_ms"] for r in runs)
+        rows.append(row)
+        log(f"{group}: {name}: {row['rps']:.0f} req/s, {row['cpu_ms']:.3f} ms CPU/req (median of {len(runs)})")
+    if group == "cuts":
+        command = [PYTHON, "-m", "bench.inproc", "--seconds", f"{max(1.5, seconds / 3):g}", "--rounds", "12"]
+        command += ["--concurrency", str(SPLIT_CONCURRENCY), *(["--node-pid", str(node)] if node else [])]
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=True).stdout
+        for row in orjson.loads(out.strip().splitlines()[-1]):
+            rows.append(row)
+            log(f"{group}: {row['variant']}: {row['rps']:.0f} ops/s, {row['cpu_ms']:.3f} ms CPU/op (median)")
+
+
+# ---- point reads over TLS, through the Astra stand-in's bundle, beside plain TCP --------------------------------
+
+
+def astra_env() -> dict[str, str]:
+    """The four ASTRA_DB_* variables `scripts/astra-local start` wrote (ASTRA_LOCAL_DIR, default .astra-local/)."""
+    home = Path(os.environ.get("ASTRA_LOCAL_DIR", ROOT / ".astra-local"))
+    pairs = (line.split("=", 1) for line in (home / "env").read_text().splitlines() if "=" in line)
+    return {name.strip(): value.strip() for name, value in pairs if not name.lstrip().startswith("#")}
+
+
+def astra_section(logs: Path, seconds: float, results: dict[str, Any]) -> None:
+    """(a) and (f) through the bundle (TLS, SNI, token auth) and over plain TCP, both DRIVER_IO values, interleaved."""
+    env = astra_env()
+    log("loading the Point animals into the Astra stand-in's keyspace where missing")
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        dataset.load_points(dataset.settings())
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    http: dict[str, tuple[str, dict[str, str]]] = {}
+    for io in ("libev", "loop"):
+        for key, target in (("a", "app.main:app"), ("f", "bench.baselines.floor:app")):
+            http[f"{key}, plain TCP, DRIVER_IO={io}"] = (target, {"DRIVER_IO": io})
+            http[f"{key}, TLS via the Astra bundle, DRIVER_IO={io}"] = (target, {"DRIVER_IO": io, **env})
+    ab_section(logs, "astra", http, seconds, results)
+
+
 # ---- streaming --------------------------------------------------------------------------------------------------
 
 
@@ -540,6 +662,11 @@ def main(argv: list[str]) -> None:
         "--io", default="libev", help="DRIVER_IO values the split section compares, comma-separated (libev,loop)"
     )
     parser.add_argument("--remote", action="store_true", help="also point reads through bench/delay_proxy.py")
+    parser.add_argument(
+        "--astra",
+        action="store_true",
+        help="also point reads over TLS through a running Astra stand-in (scripts/astra-local start) beside TCP",
+    )
     parser.add_argument("--delay-ms", type=float, default=2, help="added round-trip time for --remote")
     args = parser.parse_args(argv)
     skip = {name for value in args.skip for name in value.split(",") if name}
@@ -566,6 +693,18 @@ def main(argv: list[str]) -> None:
         (RESULTS / "split.json").write_bytes(orjson.dumps(only, option=orjson.OPT_INDENT_2))
         (RESULTS / "split.md").write_text(report.split_markdown(only))
         log("split: bench/results/split.md and split.json")
+    groups = [("cuts", CUTS_HTTP), ("middleware", MIDDLEWARE_HTTP)] + ([("astra", None)] if args.astra else [])
+    for group, http in groups:
+        if group not in skip:
+            if http is None:
+                astra_section(logs, args.seconds, results)
+            else:
+                ab_section(logs, group, http, args.seconds, results)
+            keys = ("started", "machine", "load_average", "seconds_per_point")
+            only = {key: results[key] for key in keys} | {"load_average_end": os.getloadavg(), "ab": results["ab"]}
+            (RESULTS / f"{group}.json").write_bytes(orjson.dumps(only, option=orjson.OPT_INDENT_2))
+            (RESULTS / f"{group}.md").write_text(report.ab_markdown(only, group))
+            log(f"{group}: bench/results/{group}.md and {group}.json")
     if {"point", "streaming", "slow", "profile"} <= skip:
         return
     with services(logs) as running:
