@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from functools import cached_property
@@ -20,7 +21,10 @@ ASTRA_VARIABLES = (
     "ASTRA_DB_SECURE_BUNDLE_PATH",
     "ASTRA_DB_KEYSPACE",
 )
+ASTRA_FIELDS = tuple(name.lower() for name in ASTRA_VARIABLES)
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+MIN_PAGE_STATE_SECRET_BYTES = 32
+MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
 DriverIO = Literal["loop", "libev"]
 
@@ -41,7 +45,7 @@ class Settings(BaseSettings):
         default=None, description="Astra: the `AstraCS:...` application token (never logged or echoed)"
     )
     astra_db_secure_bundle_path: Path | None = Field(
-        default=None, description="Astra: path of the Secure Connect Bundle zip; setting it selects Astra"
+        default=None, description="Astra: path of the Secure Connect Bundle zip; setting it (non-empty) selects Astra"
     )
     astra_db_keyspace: str | None = Field(default=None, description="Astra: the keyspace made in the Astra console")
 
@@ -73,65 +77,166 @@ class Settings(BaseSettings):
         default="libev",
         description="where the driver's sockets run: `loop` (this service's event loop) or `libev` (a driver thread)",
     )
+    cassandra_tls_ca_file: Path | None = Field(
+        default=None,
+        description="TLS to the nodes: the CA certificate(s) that signed them (PEM); setting it turns TLS on, with "
+        "host-name checking (each node's certificate must name the address the driver connects to)",
+    )
+    cassandra_tls_cert_file: Path | None = Field(
+        default=None, description="TLS: this service's client certificate (PEM), for nodes that require one"
+    )
+    cassandra_tls_key_file: Path | None = Field(
+        default=None, description="TLS: the private key of CASSANDRA_TLS_CERT_FILE (PEM, unencrypted)"
+    )
+    cassandra_allow_plaintext: bool = Field(
+        default=False,
+        description="let CASSANDRA_PASSWORD cross the network without TLS to a contact point that is not loopback "
+        "(refused otherwise)",
+    )
 
     # Behaviour
     read_consistency: str | None = Field(
         default=None,
-        description="consistency of reads (default: LOCAL_QUORUM on Astra or a multi-node cluster, else LOCAL_ONE)",
+        description="consistency of reads, any case (default: LOCAL_QUORUM on Astra or a multi-node cluster, "
+        "else LOCAL_ONE)",
     )
-    write_consistency: str | None = Field(default=None, description="consistency of writes (default: as for reads)")
+    write_consistency: str | None = Field(
+        default=None, description="consistency of writes, any case (default: as for reads)"
+    )
+    serial_consistency: str = Field(
+        default="LOCAL_SERIAL",
+        description="consistency of the rows API's lightweight transactions (ifNotExists), any case",
+    )
     request_timeout: float = Field(default=5.0, gt=0, le=120, description="driver timeout per request, seconds (504)")
-    connect_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds to reach the cluster at start-up")
+    connect_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="seconds to reach the cluster: at start-up, per reconnection attempt, and for Astra's metadata",
+    )
     server_timeout: float = Field(
         default=10.0, gt=0, le=600, description="overall bound per request until its response starts, seconds (504)"
     )
     shutdown_drain_seconds: float = Field(
         default=30.0, ge=0, le=3600, description="on SIGTERM, how long in-flight requests and streams may finish"
     )
-    reconnect_delay: float = Field(default=1.0, gt=0, le=60, description="seconds between reconnection attempts")
+    reconnect_delay: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="seconds before the first attempt to reconnect to a node; each further attempt waits twice as "
+        "long (±15%), up to RECONNECT_MAX_DELAY",
+    )
+    reconnect_max_delay: float = Field(
+        default=10.0, gt=0, le=600, description="the longest wait between two reconnection attempts, seconds"
+    )
     speculative_delay: float = Field(
         default=0.5, ge=0, le=60, description="seconds before an idempotent request also goes to another node (0: off)"
     )
-    page_size: int = Field(default=1000, ge=1, le=10_000, description="rows per driver page when streaming")
+    page_size: int = Field(
+        default=1000, ge=1, le=10_000, description="rows per driver page for listings (streams and cursor pages)"
+    )
     max_page_size: int = Field(default=5000, ge=1, le=100_000, description="the cap on a client's `page_size`")
     max_in_flight: int = Field(default=1024, ge=1, le=32_768, description="database requests in flight per process")
     stream_read_ahead: bool = Field(
         default=True, description="fetch a stream's next page while the current one is sent (at most one ahead)"
     )
     page_state_secret: SecretStr | None = Field(
-        default=None, description="key that seals cursor tokens (default: random per process; scripts/run sets one)"
+        default=None,
+        description="the key that seals cursor tokens, at least 32 bytes: the same as a one-element PAGE_STATE_SECRETS",
     )
-    init_schema_on_startup: bool = Field(default=False, description="apply `schema/` when the service starts")
-    log_level: LogLevel = Field(default="info", description="trace, debug, info, warning, error or critical")
+    page_state_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated keys for cursor tokens, each at least 32 bytes: the first seals, any opens "
+        "(rotation). Default: a random key per process; `python -m app --workers N` makes one for its workers",
+    )
+    page_state_ttl: int = Field(
+        default=86_400,
+        ge=1,
+        le=30 * 86_400,
+        description="seconds a cursor token is accepted after it was issued (then 400 bad_page_state)",
+    )
+    init_schema_on_startup: bool = Field(
+        default=False,
+        description="apply `schema/` when the service starts: the keyspace (self-hosted), tables and sample data",
+    )
+    log_level: LogLevel = Field(
+        default="info",
+        description="the service's and uvicorn's log level, any case: trace, debug, info, warning, error or "
+        "critical (the driver logs from warning up unless debug or trace)",
+    )
+
+    # The rows API (Stargate REST v2 compatible)
+    rows_keyspaces: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="keyspaces the rows API serves: a comma list, or * for every non-system keyspace "
+        "(default: the service's own keyspace)",
+    )
+    rows_allow_filtering: bool = Field(
+        default=False, description="let rows API requests ask for ALLOW FILTERING with allowFiltering=true"
+    )
+    rows_compact_map_data: bool = Field(
+        default=True,
+        description="the default of compactMapData: maps as JSON objects (Stargate v2) or key/value lists (false, v1)",
+    )
+    rows_statement_cache: int = Field(
+        default=1000, ge=16, le=100_000, description="prepared where/fields/sort shapes the rows API keeps"
+    )
+    rows_ingest_concurrency: int = Field(
+        default=64,
+        ge=1,
+        le=4096,
+        description="inserts one NDJSON bulk ingest (a POST with an NDJSON body) keeps in flight at once; "
+        "MAX_IN_FLIGHT still bounds the whole process",
+    )
 
     # Access control, admission limits, request bodies, metrics
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, description="comma-separated keys accepted for writes (and reads with PROTECT_READS)"
+        default_factory=list,
+        description="comma-separated keys accepted for writes (and reads with PROTECT_READS), sent as "
+        "'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
     )
     allow_anonymous_writes: bool = Field(default=False, description="with API_KEYS unset, let anyone write (demo)")
-    protect_reads: bool = Field(default=False, description="require an API key for reads too (probes stay open)")
+    protect_reads: bool = Field(
+        default=False, description="require an API key for reads and /metrics too (probes and docs stay open)"
+    )
     max_body_bytes: int = Field(default=262_144, ge=1024, le=64 * 1024 * 1024, description="larger bodies get 413")
     max_concurrent_requests: int = Field(
         default=256, ge=1, le=32_768, description="requests handled at once per process; more wait, then get 503"
     )
-    max_queued_requests: int = Field(default=512, ge=0, le=100_000, description="requests waiting for a slot")
-    queue_timeout_ms: int = Field(default=200, ge=0, le=60_000, description="longest wait for a slot before 503")
+    max_queued_requests: int = Field(
+        default=512, ge=0, le=100_000, description="requests (and new streams) waiting for a slot"
+    )
+    queue_timeout_ms: int = Field(
+        default=200, ge=0, le=60_000, description="longest wait for a request or stream slot before 503"
+    )
     max_streams: int = Field(default=64, ge=1, le=10_000, description="open JSON/NDJSON streams per process")
-    metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format")
+    metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format (false: 404)")
+
+    @field_validator(*ASTRA_FIELDS, mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `ASTRA_DB_SECURE_BUNDLE_PATH=` in a .env means "not set", as scripts/local-cassandra-needed reads it.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", "driver_io", mode="before")
     @classmethod
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("api_keys", "cassandra_contact_points", mode="before")
+    @field_validator("cassandra_tls_ca_file", "cassandra_tls_cert_file", "cassandra_tls_key_file", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_keys", "cassandra_contact_points", "rows_keyspaces", "page_state_secrets", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("read_consistency", "write_consistency")
+    @field_validator("read_consistency", "write_consistency", "serial_consistency")
     @classmethod
     def _known_level(cls, value: str | None) -> str | None:
 
@@ -160,7 +265,60 @@ class Settings(BaseSettings):
             raise ConfigError(f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)")
         if self.max_page_size < self.page_size:
             raise ConfigError("PAGE_SIZE is larger than MAX_PAGE_SIZE")
+        if self.reconnect_max_delay < self.reconnect_delay:
+            raise ConfigError("RECONNECT_DELAY is larger than RECONNECT_MAX_DELAY")
+        self._check_tls(astra=bool(present))
+        self._check_page_state_secrets()
         return self
+
+    def _check_tls(self, *, astra: bool) -> None:
+        files = {
+            "CASSANDRA_TLS_CA_FILE": self.cassandra_tls_ca_file,
+            "CASSANDRA_TLS_CERT_FILE": self.cassandra_tls_cert_file,
+            "CASSANDRA_TLS_KEY_FILE": self.cassandra_tls_key_file,
+        }
+        given = [name for name, value in files.items() if value is not None]
+        if astra and given:
+            raise ConfigError(f"{', '.join(given)} set with an Astra bundle: the bundle brings its own TLS")
+        if (self.cassandra_tls_cert_file is None) != (self.cassandra_tls_key_file is None):
+            raise ConfigError("CASSANDRA_TLS_CERT_FILE and CASSANDRA_TLS_KEY_FILE go together: set both or neither")
+        if self.cassandra_tls_cert_file is not None and self.cassandra_tls_ca_file is None:
+            raise ConfigError(
+                "CASSANDRA_TLS_CERT_FILE needs CASSANDRA_TLS_CA_FILE, the CA that signed the nodes' certificates "
+                "(/etc/ssl/certs/ca-certificates.crt for a public CA)"
+            )
+        if astra or self.tls or not self.cassandra_username or self.cassandra_allow_plaintext:
+            return
+        remote = [point for point in self.cassandra_contact_points if not is_loopback(point)]
+        if remote:
+            raise ConfigError(
+                f"CASSANDRA_USERNAME/CASSANDRA_PASSWORD would cross the network in clear text to {remote[0]}: set "
+                "CASSANDRA_TLS_CA_FILE (TLS to the nodes), or CASSANDRA_ALLOW_PLAINTEXT=true to accept that"
+            )
+
+    def _check_page_state_secrets(self) -> None:
+        if self.page_state_secret is not None and self.page_state_secrets:
+            raise ConfigError("both PAGE_STATE_SECRET and PAGE_STATE_SECRETS are set: keep PAGE_STATE_SECRETS only")
+        name = "PAGE_STATE_SECRETS" if self.page_state_secrets else "PAGE_STATE_SECRET"
+        keys = self.page_state_keys
+        for number, key in enumerate(keys, start=1):
+            if len(key) < MIN_PAGE_STATE_SECRET_BYTES:
+                which = f"secret {number} of {len(keys)}" if len(keys) > 1 else "the secret"
+                raise ConfigError(
+                    f"{name}: {which} is {len(key)} bytes, and each must be at least {MIN_PAGE_STATE_SECRET_BYTES} "
+                    f"(make one with: {MAKE_A_SECRET})"
+                )
+
+    @property
+    def tls(self) -> bool:
+        """TLS to self-hosted nodes (Astra's comes with its bundle)."""
+        return self.cassandra_tls_ca_file is not None
+
+    @property
+    def page_state_keys(self) -> list[bytes]:
+        """The cursor secrets, sealing one first; empty when none is configured."""
+        secrets = self.page_state_secrets or ([self.page_state_secret] if self.page_state_secret else [])
+        return [secret.get_secret_value().encode() for secret in secrets]
 
     @property
     def mode(self) -> Mode:
@@ -170,13 +328,28 @@ class Settings(BaseSettings):
     def keyspace(self) -> str:
         return self.astra_db_keyspace or self.cassandra_keyspace
 
+    @property
+    def served_keyspaces(self) -> list[str]:
+        return self.rows_keyspaces or [self.keyspace]
+
     @cached_property
     def describe(self) -> str:
         """A one-line, secret-free summary for the start-up log."""
         if self.mode is Mode.ASTRA:
             return f"Astra DB via bundle {self.astra_db_secure_bundle_path}, keyspace {self.keyspace}"
         points = ",".join(self.cassandra_contact_points)
-        return f"Cassandra at {points}:{self.cassandra_port}, keyspace {self.keyspace}"
+        tls = " over TLS" if self.tls else ""
+        return f"Cassandra at {points}:{self.cassandra_port}{tls}, keyspace {self.keyspace}"
+
+
+def is_loopback(host: str) -> bool:
+    """An address (or `localhost`) that never leaves this machine; any other name counts as remote."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -27,7 +28,10 @@ def float32_shortest(value: float | None) -> float | None:
 
 
 def _default(obj: Any) -> Any:
-    # The driver's collection types (SortedSet, OrderedMapSerializedKey) are the only non-native values we can meet.
+    # The driver's collection types (SortedSet, OrderedMapSerializedKey), and the exact numbers a request body was
+    # parsed into, are the only non-native values we can meet.
+    if isinstance(obj, Decimal) and obj.is_finite():
+        return orjson.Fragment(str(obj))
     if isinstance(obj, (set, frozenset)) or type(obj).__name__ == "SortedSet":
         return list(obj)
     if type(obj).__name__ == "OrderedMapSerializedKey":

@@ -36,3 +36,15 @@ class Shed(Exception):
 
 class StreamAborted(Exception):
     """Raised inside a JSON-array stream so the server closes the connection without the closing bracket."""
+
+
+class RowsError(Exception):
+    """A refused rows-API request, answered in Stargate's error shape: `description` says what was wrong.
+
+    `error` is our stable code (beside Stargate's `description` and `code`), e.g. "bad_where", "unknown_table"."""
+
+    def __init__(self, status: int, description: str, error: str = "bad_request") -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.error = error

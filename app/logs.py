@@ -71,6 +71,14 @@ class _JsonHandler(logging.StreamHandler[TextIO]):
         super().emit(record)
 
 
+class _RefusedStatements(logging.Filter):
+    """The driver logs every statement Cassandra refuses at ERROR; the rows API answers those as the client's 400
+    (a bad `where`, say), so one per bad request would let clients fill the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "cassandra.cluster" and record.msg == "Error preparing query:")
+
+
 def _own(logger: logging.Logger, level: int, *, replace_all: bool, full_tracebacks: bool = True) -> None:
     logger.setLevel(level)
     for handler in list(logger.handlers):
@@ -91,3 +99,6 @@ def configure_logging(level: str) -> None:
     driver = logging.getLogger("cassandra")
     _own(driver, chosen if debugging else max(chosen, logging.WARNING), replace_all=False, full_tracebacks=debugging)
     driver.propagate = False
+    for handler in driver.handlers:
+        if not any(isinstance(f, _RefusedStatements) for f in handler.filters):
+            handler.addFilter(_RefusedStatements())

@@ -28,6 +28,12 @@ ROWS_STREAMED = Counter("app_rows_streamed_total", "rows fetched for streamed li
 PAGES_FETCHED = Counter("app_pages_fetched_total", "driver result pages fetched for listings", ["framing"])
 PAGES_SENT = Counter("app_pages_sent_total", "pages of a stream whose bytes were handed to the server", ["framing"])
 DRIVER_ERRORS = Counter("app_driver_errors_total", "driver exceptions by class and answer", ["type", "error"])
+ROWS_STATEMENTS = Counter(
+    "app_rows_statements_total", "rows API statement lookups: hit, miss (prepared now) or evicted", ["result"]
+)
+ROWS_STATEMENTS_CACHED = Gauge(
+    "app_rows_statements_cached", "prepared rows API statements held in the cache", multiprocess_mode="livesum"
+)
 SHED = Counter("app_requests_shed_total", "requests refused with 503 because a limit was reached", ["limit"])
 
 

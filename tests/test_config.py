@@ -121,3 +121,8 @@ def test_a_bad_configuration_under_plain_uvicorn_fails_start_up_with_one_line(tm
     output = server.output()
     assert "configuration error: LOG_LEVEL:" in output
     assert "Traceback" not in output
+
+
+def test_an_empty_astra_variable_counts_as_unset() -> None:
+    settings = load_settings(astra_db_secure_bundle_path="", astra_db_client_id=" ")
+    assert settings.mode is Mode.SELF_HOSTED

@@ -37,7 +37,7 @@ class AdmissionControl:
                 f"the service is at capacity ({limits.requests.capacity} requests in progress, "
                 f"MAX_CONCURRENT_REQUESTS); retry after {RETRY_AFTER_SECONDS} s"
             )
-            await send_error(send, 503, "overloaded", detail)
+            await send_error(send, 503, "overloaded", detail, path=scope["path"])
             return
         admission = Admission(limits)
         admission.held.append(Ticket(limits.requests))

@@ -37,16 +37,17 @@ def key_matches(given: str, keys: list[SecretStr]) -> bool:
     return found
 
 
-def _presented(request: Request) -> str | None:
+def presented_key(request: Request) -> str | None:
+    """The key a request carries: `Authorization: Bearer`, `X-API-Key`, or Stargate's `X-Cassandra-Token`."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return request.headers.get("x-api-key") or None
+    return request.headers.get("x-api-key") or request.headers.get("x-cassandra-token") or None
 
 
 def check_key(request: Request, settings: Settings) -> None:
     """401 unless the request carries one of the configured keys."""
-    given = _presented(request)
+    given = presented_key(request)
     if given is None:
         raise HTTPException(
             401, "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'", headers=CHALLENGE

@@ -11,6 +11,7 @@ from app.config import Settings
 from app.db.database import Database
 from app.db.statements import Statements
 from app.page_state import PageStateCodec
+from app.rows.engine import RowsEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Backend:
     statements: Statements
     settings: Settings
     codec: PageStateCodec
+    rows: RowsEngine
 
 
 # `async def`, not `def`: FastAPI runs a plain `def` dependency in its thread pool, one thread hop per dependency

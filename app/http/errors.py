@@ -1,7 +1,9 @@
 """Every error answer of the service: one JSON body, one `Retry-After` policy, written by handlers and middlewares.
 
-The body is `{"error": <stable code>, "detail": <what was wrong>}`. A 503 always says when to come back
-(`Retry-After`), and no other status does: a 4xx will not get better by waiting, and a 504 was already a wait.
+The body is `{"error": <stable code>, "detail": <what was wrong>}`; under the Stargate-compatible rows API's paths
+it is Stargate's `{"description", "code", ...}` with our `error` beside it, so Stargate clients parse it as before.
+A 503 always says when to come back (`Retry-After`), and no other status does: a 4xx will not get better by
+waiting, and a 504 was already a wait.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from app.encoding import dumps
-from app.exceptions import BadPageState, DatabaseError, Shed
+from app.exceptions import BadPageState, DatabaseError, RowsError, Shed
 
 log = logging.getLogger("app.errors")
 
@@ -37,8 +39,30 @@ HTTP_ERROR_CODES = {
 }
 
 
+STARGATE_PATHS = ("/v2/", "/api/rest/v2/")
+
+
 def error_body(error: str, detail: object) -> dict[str, object]:
     return {"error": error, "detail": detail}
+
+
+def stargate_body(status: int, error: str, detail: object) -> dict[str, object]:
+    """Stargate's `ApiError` (nulls included, as it serialises them), with our `error` code beside it."""
+    return {"description": _text(detail), "code": status, "grpcStatus": None, "internalTxId": None, "error": error}
+
+
+def _text(detail: object) -> str:
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):  # validation problems: one line each
+        return "; ".join(str(p.get("msg", p)) if isinstance(p, dict) else str(p) for p in detail)
+    return str(detail)
+
+
+def _body(path: str, status: int, error: str, detail: object) -> bytes:
+    if path.startswith(STARGATE_PATHS):
+        return dumps(stargate_body(status, error, detail))
+    return dumps(error_body(error, detail))
 
 
 def error_headers(status: int, headers: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -49,10 +73,12 @@ def error_headers(status: int, headers: Mapping[str, str] | None = None) -> dict
     return answer
 
 
-def error_response(status: int, error: str, detail: object, headers: Mapping[str, str] | None = None) -> Response:
-    """An error answer from a route or an exception handler."""
+def error_response(
+    status: int, error: str, detail: object, headers: Mapping[str, str] | None = None, *, path: str = ""
+) -> Response:
+    """An error answer from a route or an exception handler (`path` picks Stargate's shape for the rows API)."""
     return Response(
-        dumps(error_body(error, detail)),
+        _body(path, status, error, detail),
         status_code=status,
         headers=error_headers(status, headers),
         media_type="application/json",
@@ -60,10 +86,10 @@ def error_response(status: int, error: str, detail: object, headers: Mapping[str
 
 
 async def send_error(
-    send: Send, status: int, error: str, detail: object, headers: Mapping[str, str] | None = None
+    send: Send, status: int, error: str, detail: object, headers: Mapping[str, str] | None = None, *, path: str = ""
 ) -> None:
     """The same answer from a pure ASGI middleware, before the app has said anything."""
-    payload = dumps(error_body(error, detail))
+    payload = _body(path, status, error, detail)
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error_headers(status, headers).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
@@ -73,16 +99,21 @@ async def send_error(
 async def _on_database_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DatabaseError)
     log.warning("database error on %s %s: %s", request.method, request.url.path, exc.detail)
-    return error_response(exc.status, exc.error, exc.detail)
+    return error_response(exc.status, exc.error, exc.detail, path=request.url.path)
+
+
+async def _on_rows_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RowsError)
+    return error_response(exc.status, exc.error, exc.description, path=request.url.path)
 
 
 async def _on_shed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Shed)
-    return error_response(503, "overloaded", exc.detail)
+    return error_response(503, "overloaded", exc.detail, path=request.url.path)
 
 
 async def _on_bad_page_state(request: Request, exc: Exception) -> Response:
-    return error_response(400, "bad_page_state", str(exc))
+    return error_response(400, "bad_page_state", str(exc), path=request.url.path)
 
 
 def _media_type_if_not_json(request: Request) -> str | None:
@@ -98,12 +129,12 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     media = _media_type_if_not_json(request)
     if media is not None and any(err.get("type") == "model_attributes_type" for err in exc.errors()):
         detail = f"the body must be JSON, sent with 'Content-Type: application/json' (Content-Type was {media})"
-        return error_response(415, "unsupported_media_type", detail)
+        return error_response(415, "unsupported_media_type", detail, path=request.url.path)
     problems = [
         {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
     ]
-    return error_response(422, "invalid_request", problems)
+    return error_response(422, "invalid_request", problems, path=request.url.path)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
@@ -112,17 +143,19 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 "error parsing the body": say which byte
         bad = exc.__cause__
         detail = f"the body is not valid UTF-8 (byte 0x{bad.object[bad.start]:02x} at offset {bad.start})"
-    return error_response(exc.status_code, HTTP_ERROR_CODES.get(exc.status_code, "http_error"), detail, exc.headers)
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, detail, exc.headers, path=request.url.path)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "an unexpected error occurred")
+    return error_response(500, "internal_error", "an unexpected error occurred", path=request.url.path)
 
 
 Handler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
 EXCEPTION_HANDLERS: dict[int | type[Exception], Handler] = {
     DatabaseError: _on_database_error,
+    RowsError: _on_rows_error,
     Shed: _on_shed,
     BadPageState: _on_bad_page_state,
     RequestValidationError: _on_validation_error,

@@ -3,7 +3,9 @@
 The driver's REQUEST_TIMEOUT bounds one database request; this bounds the whole handler (several queries, retries,
 the wait for a stream slot) and answers 504 with a JSON body. The wait for a request slot happens outside it, in
 `AdmissionControl`, and is bounded by QUEUE_TIMEOUT_MS. It stops counting once the response has started, so a
-long stream is never cut by it: a stream's pages are bounded by the driver timeout instead.
+long stream is never cut by it: a stream's pages are bounded by the driver timeout instead. A request that
+`exempt` picks is not bounded here at all: the rows API's NDJSON bulk ingest answers only once the whole body is
+read, and bounds each of its stages itself (`app.rows.ingest`).
 Pure ASGI (no BaseHTTPMiddleware), so streamed bodies pass through untouched.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,12 +25,13 @@ log = logging.getLogger("app.timeouts")
 class ServerTimeout:
     """Cancel a handler that has not started its response after `seconds`, and answer 504 in its place."""
 
-    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+    def __init__(self, app: ASGIApp, *, seconds: float, exempt: Callable[[Scope], bool] | None = None) -> None:
         self.app = app
         self.seconds = seconds
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.exempt is not None and self.exempt(scope)):
             await self.app(scope, receive, send)
             return
         seconds = self.seconds
@@ -52,4 +56,4 @@ class ServerTimeout:
                 return
             log.warning("%s %s took longer than %.1f s: 504", scope.get("method"), scope.get("path"), seconds)
             detail = f"the request took longer than {seconds:g} s (SERVER_TIMEOUT)"
-            await send_error(send, 504, "server_timeout", detail)
+            await send_error(send, 504, "server_timeout", detail, path=scope["path"])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scripts/cassandra-ring ADDRESS... [--timeout S]: wait until every node lists all the others in system.peers_v2.
+"""scripts/cassandra_ring.py ADDRESS... [--timeout S]: wait until every node lists all the others in system.peers_v2.
 
 Run by `scripts/cassandra wait` for a multi-node cluster, with the project's venv (it needs cassandra-driver).
 A node answers CQL before gossip has told it about its neighbours: nodes started together on busy cores can each
@@ -35,7 +35,7 @@ def peers_of(address: str) -> set[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="scripts/cassandra-ring")
+    parser = argparse.ArgumentParser(prog="scripts/cassandra_ring.py")
     parser.add_argument("addresses", nargs="+")
     parser.add_argument("--timeout", type=float, default=120)
     args = parser.parse_args()
@@ -50,8 +50,11 @@ def main() -> int:
             print(f"==> every node lists the others as peers ({time.monotonic() - started:.1f} s after CQL)")
             return 0
         if time.monotonic() - started > args.timeout:
-            print(f"scripts/cassandra-ring: {', '.join(sorted(pending))} did not see the whole ring within "
-                  f"{args.timeout:g} s", file=sys.stderr)
+            print(
+                f"scripts/cassandra_ring.py: {', '.join(sorted(pending))} did not see the whole ring within "
+                f"{args.timeout:g} s",
+                file=sys.stderr,
+            )
             return 1
         time.sleep(1)
 

@@ -1,0 +1,274 @@
+"""The tables the rows API serves, described from the driver's schema metadata, and kept current while it runs.
+
+The driver's control connection receives Cassandra's schema events and replaces a table's `TableMetadata` object
+when the table changes. So a lookup compares object identity: the same object means our description (and the
+statements prepared for it) still holds; another object means the table was altered, and it is described again;
+none means it is unknown, and the driver is asked to refresh once (a table created a moment ago may not have
+reached it yet) before the answer is "not found".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+import anyio
+from cassandra.metadata import protect_name
+
+from app.exceptions import RowsError
+from app.rows.types import CqlType, Udt, decoder, encoder, key_decoder, parse_type, user_type_resolver
+
+log = logging.getLogger("app.rows")
+
+SYSTEM_KEYSPACES = frozenset(
+    {
+        "system",
+        "system_auth",
+        "system_distributed",
+        "system_schema",
+        "system_traces",
+        "system_views",
+        "system_virtual_schema",
+        # Astra's own
+        "datastax_sla",
+        "data_endpoint_auth",
+    }
+)
+MISS_REFRESH_INTERVAL = 1.0  # seconds between two driver refreshes for the same unknown name
+
+
+class Kind(StrEnum):
+    PARTITION = "partition_key"
+    CLUSTERING = "clustering"
+    STATIC = "static"
+    REGULAR = "regular"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: CqlType
+    kind: Kind
+    descending: bool = False
+
+    @property
+    def cql(self) -> str:
+        """The name as it goes into CQL, quoted by the driver's own rule."""
+        quoted: str = protect_name(self.name)
+        return quoted
+
+    @property
+    def is_key(self) -> bool:
+        return self.kind in (Kind.PARTITION, Kind.CLUSTERING)
+
+    def decode(self, value: object, *, compact_maps: bool, strict: bool = False) -> object:
+        return _decoder(self.type, compact_maps, strict)(value)
+
+    def decode_key(self, text: str) -> object:
+        return _key_decoder(self.type)(text)
+
+
+@cache
+def _decoder(t: CqlType, compact_maps: bool, strict: bool) -> Callable[[object], object]:
+    return decoder(t, compact_maps=compact_maps, strict=strict)
+
+
+@cache
+def _key_decoder(t: CqlType) -> Callable[[str], object]:
+    return key_decoder(t)
+
+
+@dataclass(eq=False)
+class Table:
+    """One served table: its columns in CQL order (partition key, clustering, then the rest), and its keys."""
+
+    keyspace: str
+    name: str
+    columns: dict[str, Column]
+    partition_key: tuple[Column, ...]
+    clustering: tuple[Column, ...]
+    source: object  # the driver's TableMetadata this was built from: identity says whether it is still current
+    # Filled by the engine: statements for the table's key shapes, prepared once per description.
+    prepared: dict[str, Any] = field(default_factory=dict)
+    _encoders: dict[bool, list[tuple[str, Callable[[object], object]]]] = field(default_factory=dict)
+
+    @property
+    def qualified(self) -> str:
+        return f"{protect_name(self.keyspace)}.{protect_name(self.name)}"
+
+    @property
+    def primary_key(self) -> tuple[Column, ...]:
+        return self.partition_key + self.clustering
+
+    @property
+    def is_counter_table(self) -> bool:
+        return any(c.type.kind == "counter" for c in self.columns.values())
+
+    def column(self, name: str) -> Column:
+        found = self.columns.get(name)
+        if found is None:
+            known = ", ".join(self.columns)
+            raise RowsError(
+                400, f"Unknown field name '{name}' (table '{self.name}'); known fields: [{known}]", "unknown_field"
+            )
+        return found
+
+    def row_encoder(self, *, compact_maps: bool) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+        """Rewrites a result row into Stargate's output forms, in place; None when no column needs it."""
+        converters = self._encoders.get(compact_maps)
+        if converters is None:
+            converters = []
+            for column in self.columns.values():
+                convert = encoder(column.type, compact_maps=compact_maps)
+                if convert is not None:
+                    converters.append((column.name, convert))
+            self._encoders[compact_maps] = converters
+        if not converters:
+            return None
+        pairs = converters
+
+        def encode(row: dict[str, Any]) -> dict[str, Any]:
+            for name, convert in pairs:
+                if name in row:
+                    row[name] = convert(row[name])
+            return row
+
+        return encode
+
+
+def describe_table(keyspace: str, metadata: Any, user_types: Callable[[str], Udt | None]) -> Table:
+    """A `Table` from the driver's `TableMetadata` (its columns are already in CQL order)."""
+    partition = {c.name for c in metadata.partition_key}
+    clustering = {c.name for c in metadata.clustering_key}
+    columns: dict[str, Column] = {}
+    for meta in metadata.columns.values():
+        if meta.name in partition:
+            kind = Kind.PARTITION
+        elif meta.name in clustering:
+            kind = Kind.CLUSTERING
+        elif meta.is_static:
+            kind = Kind.STATIC
+        else:
+            kind = Kind.REGULAR
+        columns[meta.name] = Column(meta.name, parse_type(meta.cql_type, user_types), kind, bool(meta.is_reversed))
+    return Table(
+        keyspace=keyspace,
+        name=metadata.name,
+        columns=columns,
+        partition_key=tuple(columns[c.name] for c in metadata.partition_key),
+        clustering=tuple(columns[c.name] for c in metadata.clustering_key),
+        source=metadata,
+    )
+
+
+class Served:
+    """Which keyspaces the rows API answers for: a list, or every non-system keyspace (`*`)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        listed = [n for n in names if n]
+        self.everything = "*" in listed
+        self.names = frozenset(n for n in listed if n != "*")
+
+    def __contains__(self, keyspace: str) -> bool:
+        if self.everything:
+            return keyspace not in SYSTEM_KEYSPACES and not keyspace.startswith("system")
+        return keyspace in self.names
+
+
+class Catalog:
+    """The served tables of one process, looked up per request (two dict lookups and an identity check)."""
+
+    def __init__(self, cluster: Any, served: Served, *, on_change: Callable[[], None] | None = None) -> None:
+        self._cluster = cluster
+        self.served = served
+        self._tables: dict[tuple[str, str], Table] = {}
+        self._refreshed: dict[tuple[str, str], float] = {}
+        self._refreshing: dict[tuple[str, str], asyncio.Future[None]] = {}
+        self._on_change = on_change
+
+    def keyspaces(self) -> list[str]:
+        """The served keyspaces that exist now, sorted."""
+        return sorted(k for k in self._cluster.metadata.keyspaces if k in self.served)
+
+    def keyspace_metadata(self, keyspace: str) -> Any | None:
+        """The driver's `KeyspaceMetadata` of a served keyspace as the driver knows it now (no refresh, no I/O);
+        None when it is not served or does not exist. For the read-only schema endpoints."""
+        if keyspace not in self.served:
+            return None
+        return self._cluster.metadata.keyspaces.get(keyspace)
+
+    def table_names(self, keyspace: str) -> list[str]:
+        meta = self._cluster.metadata.keyspaces.get(keyspace) if keyspace in self.served else None
+        return sorted(meta.tables) if meta is not None else []
+
+    def current(self, keyspace: str, name: str) -> Table | None:
+        """The table as the driver knows it now (no refresh, no I/O): for docs and for the fast path."""
+        if keyspace not in self.served:
+            return None
+        keyspace_meta = self._cluster.metadata.keyspaces.get(keyspace)
+        metadata = keyspace_meta.tables.get(name) if keyspace_meta is not None else None
+        if metadata is None:
+            self._tables.pop((keyspace, name), None)
+            return None
+        known = self._tables.get((keyspace, name))
+        if known is not None and known.source is metadata:
+            return known
+        table = describe_table(keyspace, metadata, user_type_resolver(keyspace_meta))
+        self._tables[(keyspace, name)] = table
+        if known is not None:
+            log.info("table %s.%s changed: described again", keyspace, name)
+        if self._on_change is not None:
+            self._on_change()
+        return table
+
+    async def table(self, keyspace: str, name: str) -> Table:
+        """The served table, or the 400 Stargate answers for an unknown keyspace or table."""
+        table = self.current(keyspace, name)
+        if table is not None:
+            return table
+        if keyspace not in self.served:
+            raise RowsError(400, f"Keyspace '{keyspace}' not found", "unknown_keyspace")
+        await self._refresh(keyspace, name)
+        table = self.current(keyspace, name)
+        if table is not None:
+            return table
+        if keyspace not in self._cluster.metadata.keyspaces:
+            raise RowsError(400, f"Keyspace '{keyspace}' not found", "unknown_keyspace")
+        raise RowsError(400, f"Table '{name}' not found (in keyspace '{keyspace}')", "unknown_table")
+
+    async def _refresh(self, keyspace: str, name: str) -> None:
+        """Ask the driver about one name, at most once per MISS_REFRESH_INTERVAL, one request at a time.
+
+        An unknown keyspace refreshes the whole schema, so all unknown keyspaces share one such refresh."""
+        key = (keyspace, name) if keyspace in self._cluster.metadata.keyspaces else ("", "")
+        pending = self._refreshing.get(key)
+        if pending is not None:
+            await asyncio.shield(pending)
+            return
+        if time.monotonic() - self._refreshed.get(key, float("-inf")) < MISS_REFRESH_INTERVAL:
+            return
+        if len(self._refreshed) > 10_000:  # unknown names are client input: keep the memory of them bounded
+            self._refreshed.clear()
+        self._refreshed[key] = time.monotonic()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._refreshing[key] = done
+        try:
+            await anyio.to_thread.run_sync(self._refresh_blocking, *key)
+        finally:
+            del self._refreshing[key]
+            done.set_result(None)
+
+    def _refresh_blocking(self, keyspace: str, name: str) -> None:
+        try:
+            if keyspace:
+                self._cluster.refresh_table_metadata(keyspace, name, max_schema_agreement_wait=2)
+            else:
+                self._cluster.refresh_schema_metadata(max_schema_agreement_wait=2)
+        except Exception as exc:  # an unknown name is an answer, not a failure of the refresh
+            log.debug("schema refresh for %s.%s: %s", keyspace, name, exc)

@@ -1,0 +1,334 @@
+"""Bulk ingest: `POST /v2/keyspaces/{keyspace}/{table}` with an NDJSON body writes one row per line.
+
+Stargate never had it; its users asked for it (stargate/stargate#821, #1056). Every line is an insert exactly as a
+single-row POST makes it (`RowsEngine.insert`), at most ROWS_INGEST_CONCURRENCY in flight. Memory does not grow with
+the body: only the unfinished part of a line is kept between chunks, and the writes in flight and the list of
+errors are bounded. A row counts as written only once Cassandra acknowledged it. When the ingest cannot go on (the
+database failed, the client went quiet) it stops reading, lets the writes in flight settle, and says where to
+resume. What clients send and get back is in docs/rows-api.md ("Bulk ingest").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope
+
+from app.encoding import dumps
+from app.exceptions import DatabaseError, RowsError
+from app.http.admission import admit_stream
+from app.http.deps import Backend
+from app.http.errors import error_headers, stargate_body
+from app.rows.catalog import Table
+from app.rows.engine import RowsEngine, WriteOptions
+from app.rows.query import loads_strict
+from app.streaming import NDJSON_TYPES
+
+log = logging.getLogger("app.rows.ingest")
+
+MAX_ERRORS = 1000  # refused lines listed in one answer (the lowest-numbered ones); the rest are only counted
+MAX_DESCRIPTION = 500  # characters of one refusal's description: a bad value's text could be MAX_BODY_BYTES long
+PREFIXES = ("/v2/keyspaces/", "/api/rest/v2/keyspaces/")
+BOM = b"\xef\xbb\xbf"
+_MEDIA = frozenset(NDJSON_TYPES)
+
+
+def is_ingest(scope: Scope) -> bool:
+    """A POST of an NDJSON body under the rows API: what `create_row` hands to `ingest`, and what the body limit
+    and the server timeout let through (both decisions are this one function, so they cannot disagree)."""
+    if scope.get("method") != "POST" or not scope["path"].startswith(PREFIXES):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower().decode("latin-1") in _MEDIA
+    return False
+
+
+@dataclass(slots=True)
+class Report:
+    """What became of the lines so far."""
+
+    lines: int = 0
+    written: int = 0
+    refused: int = 0
+    blank: int = 0
+    # The MAX_ERRORS lowest-numbered refusals, as a max-heap on the line number: (-line, entry).
+    _errors: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+
+    def refuse(self, line: int, code: int, error: str, description: str) -> None:
+        self.refused += 1
+        if len(description) > MAX_DESCRIPTION:
+            description = description[: MAX_DESCRIPTION - 1] + "…"
+        entry: dict[str, object] = {"line": line, "code": code, "error": error, "description": description}
+        if len(self._errors) < MAX_ERRORS:
+            heapq.heappush(self._errors, (-line, entry))
+        elif line < -self._errors[0][0]:
+            heapq.heapreplace(self._errors, (-line, entry))
+
+    @property
+    def errors(self) -> list[dict[str, object]]:
+        return [entry for _, entry in sorted(self._errors, key=lambda item: -item[0])]
+
+    def body(self) -> dict[str, object]:
+        errors = self.errors
+        return {
+            "written": self.written,
+            "refused": self.refused,
+            "blank": self.blank,
+            "lines": self.lines,
+            "errors": errors,
+            "errorsTruncated": self.refused > len(errors),
+        }
+
+
+class Ingest:
+    """Lines in, inserts out: `feed` each chunk of the body in order, then `finish`; `drain` after stopping early.
+
+    No HTTP here: the caller reads the body and answers."""
+
+    def __init__(
+        self,
+        engine: RowsEngine,
+        table: Table,
+        *,
+        options: WriteOptions,
+        compact_maps: bool,
+        max_line_bytes: int,
+        concurrency: int,
+    ) -> None:
+        self.engine = engine
+        self.table = table
+        self.options = options
+        self.compact_maps = compact_maps
+        self.max_line_bytes = max_line_bytes
+        self.report = Report()
+        self.failure: DatabaseError | None = None  # the first database failure: the ingest stops
+        self.line = 1  # the number of the line being read
+        self._first_failed: int | None = None
+        self._partial = bytearray()  # the start of line `self.line`, when a chunk ended inside it
+        self._skipping = False  # line `self.line` is too long: refused already, its bytes are dropped
+        self._started = False
+        self._slots = asyncio.Semaphore(concurrency)
+        self._pending: set[asyncio.Task[None]] = set()
+        self._unexpected_logged = False
+
+    @property
+    def resume_from(self) -> int:
+        """The first line not known to be settled (written, or refused): a client resends from here."""
+        return self._first_failed if self._first_failed is not None else self.line
+
+    async def feed(self, chunk: bytes) -> bool:
+        """Take the next chunk of the body; False once the ingest must stop (the database failed)."""
+        if self.failure is not None:
+            return False
+        if not self._started:
+            self._started = True
+            if chunk.startswith(BOM):
+                chunk = chunk[len(BOM) :]
+        pieces = chunk.split(b"\n")
+        tail = pieces.pop()  # after the last newline: the start of a line that goes on in the next chunk
+        limit = self.max_line_bytes
+        for piece in pieces:
+            if self._skipping:
+                self._skipping = False
+            else:
+                if self._partial:
+                    self._partial += piece
+                    piece = bytes(self._partial)
+                    self._partial.clear()
+                if len(piece) > limit:
+                    self._too_long()
+                elif not await self._line(piece):
+                    return False
+            self.report.lines += 1
+            self.line += 1
+        if tail and not self._skipping:
+            if len(self._partial) + len(tail) > limit:
+                self._too_long()
+                self._skipping = True
+                self._partial.clear()
+            else:
+                self._partial += tail
+        return True
+
+    async def finish(self) -> None:
+        """The body ended: the last line (which needs no newline), then every write settles."""
+        if self._skipping or self._partial:
+            if not self._skipping:
+                await self._line(bytes(self._partial))
+                self._partial.clear()
+            self.report.lines += 1
+            self.line += 1
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for every write in flight; each is bounded by REQUEST_TIMEOUT, and none raises."""
+        while self._pending:
+            await asyncio.gather(*self._pending)
+
+    def cancel(self) -> None:
+        """Cancel the writes in flight: what they did is not counted any more."""
+        for task in list(self._pending):
+            task.cancel()
+
+    def _too_long(self) -> None:
+        self.report.refuse(
+            self.line,
+            413,
+            "line_too_long",
+            f"the line is longer than {self.max_line_bytes} bytes (MAX_BODY_BYTES): skipped",
+        )
+
+    async def _line(self, raw: bytes) -> bool:
+        """One complete line (without its newline): skipped, refused, or handed to a writer. False: stop."""
+        if not raw or raw.isspace():
+            self.report.blank += 1
+            return True
+        try:
+            row = loads_strict(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            self.report.refuse(self.line, 400, "bad_json", f"Invalid JSON payload: the line is not UTF-8 ({exc})")
+            return True
+        except (ValueError, RecursionError) as exc:
+            self.report.refuse(self.line, 400, "bad_json", f"Invalid JSON payload: {exc}")
+            return True
+        if not isinstance(row, dict):
+            problem = f"a line must be a JSON object, not {type(row).__name__}"
+            self.report.refuse(self.line, 400, "bad_json", f"Invalid path for row to create, problem: {problem}")
+            return True
+        await self._slots.acquire()
+        if self.failure is not None:
+            self._slots.release()
+            return False
+        task = asyncio.get_running_loop().create_task(self._write(self.line, row))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return True
+
+    async def _write(self, line: int, row: dict[str, Any]) -> None:
+        try:
+            await self.engine.insert(self.table, row, compact_maps=self.compact_maps, options=self.options)
+        except RowsError as exc:  # this line's own problem: a bad value, a missing key, Cassandra's 400
+            self.report.refuse(line, exc.status, exc.error, exc.description)
+        except DatabaseError as exc:  # the database's problem: not known to be written, and the ingest stops
+            if self._first_failed is None or line < self._first_failed:
+                self._first_failed = line
+            if self.failure is None:
+                self.failure = exc
+        except Exception:
+            # Not a database failure (those all arrive as DatabaseError): this line failed before it was sent,
+            # e.g. a value the driver could not serialise. Refused, logged once per ingest.
+            if not self._unexpected_logged:
+                self._unexpected_logged = True
+                log.exception("ingest into %s: line %d failed unexpectedly", self.table.qualified, line)
+            self.report.refuse(line, 500, "internal_error", "an unexpected error occurred writing this line")
+        else:
+            self.report.written += 1
+        finally:
+            self._slots.release()
+
+
+async def ingest(request: Request, backend: Backend, *, options: WriteOptions, compact_maps: bool) -> Response:
+    """The HTTP side: look up the table, take a stream slot, read the body into an `Ingest`, answer its report."""
+    settings = backend.settings
+    if options.if_not_exists:
+        raise RowsError(
+            400,
+            "'ifNotExists' cannot be combined with an NDJSON body: use a single-row POST for a conditional insert",
+            "bad_write_option",
+        )
+    keyspace, name = request.path_params["keyspace"], request.path_params["table"]
+    try:
+        # SERVER_TIMEOUT does not cover an ingest (see the module's docstring): this part it would have covered.
+        async with asyncio.timeout(settings.server_timeout) as deadline:
+            table = await backend.rows.catalog.table(keyspace, name)
+            if table.is_counter_table:
+                raise RowsError(
+                    400, f"Table '{table.name}' has counter columns: write them with PUT or PATCH", "counter_table"
+                )
+            await backend.rows.shapes(table)  # prepared before the first line, not raced for by the first writers
+            await admit_stream(request)
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        raise RowsError(
+            504, f"the request took longer than {settings.server_timeout:g} s (SERVER_TIMEOUT)", "server_timeout"
+        ) from None
+    work = Ingest(
+        backend.rows,
+        table,
+        options=options,
+        compact_maps=compact_maps,
+        max_line_bytes=settings.max_body_bytes,
+        concurrency=settings.rows_ingest_concurrency,
+    )
+    started = time.monotonic()
+    outcome = await _read(request.receive, work, idle=settings.server_timeout)
+    seconds = time.monotonic() - started
+    report = work.report
+    log.info(
+        "ingest into %s: %s after %d lines in %.1f s: %d written, %d refused",
+        table.qualified,
+        outcome,
+        report.lines,
+        seconds,
+        report.written,
+        report.refused,
+    )
+    if work.failure is not None:
+        failure = work.failure
+        return _stopped(
+            work,
+            failure.status,
+            failure.error,
+            f"{failure.detail}: the ingest stopped; lines from {work.resume_from} on are not known to be written",
+        )
+    if outcome == "idle":
+        return _stopped(
+            work,
+            408,
+            "request_timeout",
+            f"no part of the body arrived for {settings.server_timeout:g} s (SERVER_TIMEOUT): the ingest stopped at "
+            f"line {work.resume_from}",
+            close=True,
+        )
+    if outcome == "disconnected":
+        return Response(status_code=499)  # nobody is left to read it; the access log says what happened
+    return Response(dumps(report.body()), media_type="application/json")
+
+
+async def _read(receive: Receive, work: Ingest, *, idle: float) -> str:
+    """Feed the body to `work` as it arrives; how it ended: "complete", "stopped", "idle" or "disconnected"."""
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(idle):
+                    message = await receive()
+            except TimeoutError:
+                await work.drain()
+                return "idle"
+            if message["type"] == "http.disconnect":
+                await work.drain()
+                return "disconnected"
+            if not await work.feed(message.get("body", b"")):
+                await work.drain()
+                return "stopped"
+            if not message.get("more_body", False):
+                await work.finish()
+                return "complete"
+    except BaseException:
+        work.cancel()  # the handler itself was cancelled (e.g. shutdown): no writer outlives it
+        raise
+
+
+def _stopped(work: Ingest, status: int, error: str, description: str, *, close: bool = False) -> Response:
+    body = {**stargate_body(status, error, description), **work.report.body(), "resumeFromLine": work.resume_from}
+    headers = error_headers(status, {"Connection": "close"} if close else None)
+    return Response(dumps(body), status_code=status, headers=headers, media_type="application/json")

@@ -1,0 +1,228 @@
+"""Stargate's query parameters, parsed against a table: `where`, `fields`, `sort`, and primary-key paths.
+
+Everything a client sends is checked here, so a bad request is a 400 naming the parameter, field or value, and
+never reaches Cassandra as a malformed statement. Values are decoded per column type and later bound, never
+written into CQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from app.exceptions import RowsError
+from app.rows.catalog import Column, Table
+from app.rows.types import BadValue, CqlType
+
+# Stargate's operators, matched case-insensitively, and the CQL they become.
+OPERATORS = {
+    "$eq": "=",
+    "$lt": "<",
+    "$lte": "<=",
+    "$gt": ">",
+    "$gte": ">=",
+    "$in": "IN",
+    "$contains": "CONTAINS",
+    "$containskey": "CONTAINS KEY",
+    "$containsentry": "ENTRY",
+    "$exists": "=",
+}
+UNSUPPORTED = {"$ne", "$nin", "$and", "$or", "$not"}
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One restriction: `column op ?` (for a map entry, `column[?] = ?`)."""
+
+    column: Column
+    op: str
+    values: tuple[object, ...]
+
+    @property
+    def cql(self) -> str:
+        if self.op == "ENTRY":
+            return f"{self.column.cql}[?] = ?"
+        return f"{self.column.cql} {self.op} ?"
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    column: Column
+    descending: bool
+
+    @property
+    def cql(self) -> str:
+        return f"{self.column.cql} {'DESC' if self.descending else 'ASC'}"
+
+
+def loads_strict(text: str, *, last_duplicate_wins: bool = False) -> Any:
+    """JSON as Jackson reads it for Stargate: NaN/Infinity are errors, numbers keep every digit (a decimal or
+    varint column may hold more than a double does), and a duplicate key is an error (as Stargate parses `where`
+    and `sort`) or, in a body, the last one wins (as Stargate parses bodies)."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in found and not last_duplicate_wins:
+                raise ValueError(f"Duplicate field '{key}'")
+            found[key] = value
+        return found
+
+    def no_constants(name: str) -> Any:
+        raise ValueError(f"Non-standard token '{name}'")
+
+    return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants, parse_float=Decimal)
+
+
+def _where_error(problem: str) -> RowsError:
+    return RowsError(400, f"Invalid 'where' parameter, problem: {problem}", "bad_where")
+
+
+def _json_parameter(text: str, name: str, error: Callable[[str], RowsError]) -> dict[str, Any]:
+    """A parameter that holds a JSON object (`where`, `sort`), or Stargate's 400 for it."""
+    try:
+        found = loads_strict(text)
+    except RecursionError:
+        raise error("Input provided is not valid json: nested too deeply") from None
+    except ValueError as exc:
+        raise error(f"Input provided is not valid json. {exc}") from None
+    if not isinstance(found, dict):
+        raise error(f"Was expecting a JSON object as input for {name} parameter.")
+    return found
+
+
+def parse_where(text: str | None, table: Table, *, compact_maps: bool) -> list[Condition]:
+    if text is None or not text.strip():
+        raise RowsError(400, "Request invalid: 'where' must be provided.", "bad_where")
+    where = _json_parameter(text, "where", _where_error)
+    conditions: list[Condition] = []
+    for name, ops in where.items():
+        column = _known(table, name, _where_error)
+        if not isinstance(ops, dict):
+            raise _where_error(f"Entry for field {name} was expecting a JSON object as input.")
+        for raw_op, value in ops.items():
+            conditions.extend(_conditions(column, raw_op, value, compact_maps=compact_maps))
+    return conditions
+
+
+def _known(table: Table, name: str, error: Any) -> Column:
+    try:
+        return table.column(name)
+    except RowsError as exc:
+        raise error(exc.description) from None
+
+
+def _conditions(column: Column, raw_op: str, value: Any, *, compact_maps: bool) -> list[Condition]:
+    op = raw_op.lower()
+    if op in UNSUPPORTED:
+        raise _where_error(f"Operation {raw_op} is not supported.")
+    if op not in OPERATORS:
+        raise _where_error(f"Unsupported where operation '{raw_op}' (field '{column.name}')")
+    if value is None:
+        raise _where_error(
+            f"Value entry for field {column.name}, operation {raw_op} was expecting a value, but found null."
+        )
+    kind = column.type.kind
+    if op == "$exists":
+        if value is not True:
+            raise _where_error("`$exists` only supports the value `true`.")
+        return [Condition(column, "=", (_decode(column, True, raw_op, compact_maps=compact_maps),))]
+    if op == "$in":
+        if not isinstance(value, list) or not value:
+            raise _where_error(f"Value entry for field '{column.name}', operation $in must be a non-empty array")
+        items = [_decode(column, v, raw_op, compact_maps=compact_maps, strict=True) for v in value]
+        return [Condition(column, "IN", (items,))]
+    if op == "$contains":
+        if kind not in ("list", "set", "map"):
+            raise _where_error(
+                f"Field '{column.name}' not of container type (list, map, set); has to be for operation $contains"
+            )
+        element = column.type.params[-1]
+        return [Condition(column, "CONTAINS", (_decode_as(column, element, value, raw_op, compact_maps),))]
+    if op == "$containskey":
+        if kind != "map":
+            raise _where_error(f"Field '{column.name}' not of map type; has to be for operation $containsKey")
+        return [
+            Condition(column, "CONTAINS KEY", (_decode_as(column, column.type.params[0], value, raw_op, compact_maps),))
+        ]
+    if op == "$containsentry":
+        if kind != "map":
+            raise _where_error(f"Field '{column.name}' not of map type; has to be for operation $containsEntry")
+        if not isinstance(value, dict) or set(value) != {"key", "value"}:
+            raise _where_error(
+                f"Value entry for field '{column.name}', operation $containsEntry must be an object with two fields "
+                "'key' and 'value'"
+            )
+        key_type, value_type = column.type.params
+        entry = (
+            _decode_as(column, key_type, value["key"], raw_op, compact_maps),
+            _decode_as(column, value_type, value["value"], raw_op, compact_maps),
+        )
+        return [Condition(column, "ENTRY", entry)]
+    cql_op = OPERATORS[op]
+    # Stargate: an array value adds one condition per element, with the same operator.
+    items = value if isinstance(value, list) and kind not in ("list", "set", "tuple", "vector") else [value]
+    return [Condition(column, cql_op, (_decode(column, v, raw_op, compact_maps=compact_maps),)) for v in items]
+
+
+def _decode(column: Column, value: object, op: str, *, compact_maps: bool, strict: bool = False) -> object:
+    try:
+        return column.decode(value, compact_maps=compact_maps, strict=strict)
+    except BadValue as exc:
+        raise _where_error(f"Invalid value for field '{column.name}', operation {op}: {exc}") from None
+
+
+def _decode_as(column: Column, element: CqlType, value: object, op: str, compact_maps: bool) -> object:
+    """A value of one of the column's element types (a list element, a map key or value)."""
+    return _decode(Column(column.name, element, column.kind), value, op, compact_maps=compact_maps)
+
+
+def parse_fields(text: str | None, table: Table) -> tuple[Column, ...]:
+    """`fields=a, b`: trimmed, empty items dropped; none given means every column."""
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    if not names:
+        return tuple(table.columns.values())
+
+    def error(problem: str) -> RowsError:
+        return RowsError(400, f"Invalid 'fields' parameter, problem: {problem}", "unknown_field")
+
+    return tuple(dict.fromkeys(_known(table, n, error) for n in names))
+
+
+def _sort_error(problem: str) -> RowsError:
+    return RowsError(400, f"Invalid 'sort' parameter, problem: {problem}", "bad_sort")
+
+
+def parse_sort(text: str | None, table: Table) -> tuple[Order, ...]:
+    """`sort={"col":"desc"}`: as Stargate v2, exactly "desc" sorts descending and anything else ascending."""
+    if text is None or not text.strip():
+        return ()
+    sort = _json_parameter(text, "sort", _sort_error)
+    return tuple(Order(_known(table, name, _sort_error), direction == "desc") for name, direction in sort.items())
+
+
+def key_conditions(segments: list[str], table: Table, *, action: str) -> list[Condition]:
+    """A primary-key path (`/pk1/pk2/ck1`): every partition key column, then a prefix of the clustering columns."""
+    keys = table.primary_key
+    partition = len(table.partition_key)
+
+    def error(problem: str) -> RowsError:
+        return RowsError(400, f"Invalid path for row to {action}, problem: {problem}", "bad_key")
+
+    if len(segments) < partition:
+        raise error(f"Number of key values provided ({len(segments)}) less than number of partition keys ({partition})")
+    if len(segments) > len(keys):
+        raise error(
+            f"Number of key values provided ({len(segments)}) exceeds number of partition keys ({partition}) "
+            f"and clustering keys ({len(table.clustering)})"
+        )
+    conditions = []
+    for column, text in zip(keys, segments, strict=False):
+        try:
+            conditions.append(Condition(column, "=", (column.decode_key(text),)))
+        except BadValue as exc:
+            raise error(f"Invalid value '{text}' for key column '{column.name}': {exc}") from None
+    return conditions

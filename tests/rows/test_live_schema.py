@@ -1,0 +1,64 @@
+"""Tables found, not hand-written: a table created, altered or dropped while the service runs is served, changed or
+refused without a restart (the driver's schema events, and a refresh on a miss)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
+from cassandra.cluster import Session
+
+from tests.support.names import unique
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, attempts: int = 100) -> bool:
+    """Poll (the schema reaches the driver asynchronously); no time is asserted, only that it happens."""
+    for _ in range(attempts):
+        if await check():
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_a_table_created_while_running_is_served(
+    client: httpx.AsyncClient, keyspace_name: str, cql: Session
+) -> None:
+    table = unique("fresh")
+    cql.execute(f"CREATE TABLE {table} (k text PRIMARY KEY, v int)", timeout=60)
+    cql.execute(f"INSERT INTO {table} (k, v) VALUES ('a', 1)")
+    response = await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/a")
+    assert response.status_code == 200  # a miss refreshes the driver's view before answering
+    assert response.json()["data"] == [{"k": "a", "v": 1}]
+
+
+async def test_a_dropped_table_is_refused(client: httpx.AsyncClient, keyspace_name: str, cql: Session) -> None:
+    table = unique("doomed")
+    cql.execute(f"CREATE TABLE {table} (k text PRIMARY KEY, v int)", timeout=60)
+    assert (await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/rows")).status_code == 200
+    cql.execute(f"DROP TABLE {table}", timeout=60)
+
+    async def refused() -> bool:
+        response = await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/rows")
+        return response.status_code == 400 and "not found" in response.json()["description"]
+
+    assert await eventually(refused)
+
+
+async def test_an_added_column_is_served_once_the_table_changed(
+    client: httpx.AsyncClient, keyspace_name: str, cql: Session
+) -> None:
+    table = unique("growing")
+    cql.execute(f"CREATE TABLE {table} (k text PRIMARY KEY, v int)", timeout=60)
+    cql.execute(f"INSERT INTO {table} (k, v) VALUES ('a', 1)")
+    assert (await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/a")).json()["data"] == [{"k": "a", "v": 1}]
+    cql.execute(f"ALTER TABLE {table} ADD extra text", timeout=60)
+    cql.execute(f"UPDATE {table} SET extra = 'x' WHERE k = 'a'")
+
+    async def widened() -> bool:
+        rows = (await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/a")).json()["data"]
+        return rows == [{"k": "a", "v": 1, "extra": "x"}]
+
+    assert await eventually(widened)
+    written = await client.put(f"/v2/keyspaces/{keyspace_name}/{table}/b", json={"extra": "new"})
+    assert written.status_code == 200

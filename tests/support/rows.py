@@ -1,0 +1,27 @@
+"""Helpers for the rows API tests: paths with percent-encoded key segments, `where` parameters, tables of their own."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import orjson
+from cassandra.cluster import Session
+
+from tests.support.names import unique
+
+
+def path(keyspace: str, table: str, *key: object, prefix: str = "/v2/keyspaces") -> str:
+    """`/v2/keyspaces/ks/t/k1/k2`, each key value percent-encoded on its own (a `/` inside a value is `%2F`)."""
+    segments = [urllib.parse.quote(str(value), safe="") for value in key]
+    return "/".join([prefix, keyspace, table, *segments])
+
+
+def where(conditions: dict[str, object]) -> str:
+    return orjson.dumps(conditions).decode()
+
+
+def create_table(cql: Session, columns: str, *, options: str = "", prefix: str = "t") -> str:
+    """A table of the test's own in the session keyspace: `columns` is the inside of CREATE TABLE's parentheses."""
+    name = unique(prefix)
+    cql.execute(f"CREATE TABLE {name} ({columns}){f' WITH {options}' if options else ''}", timeout=60)
+    return name
