@@ -89,7 +89,7 @@ def _observed(refusals: Refusals, keep_trying: bool, factory: Callable[..., Any]
 def build_cluster(settings: Settings, *, connection_class: type[Connection] | None = None) -> Cluster:
     """A Cluster object (no connection yet): token-aware, DC-aware, dict rows, our request timeout.
 
-    `connection_class` None is the driver's default (libev): what every synchronous caller (scripts, tests) uses."""
+    `connection_class` None is the driver's own libev thread: what every synchronous caller (scripts, tests) uses."""
     profile = ExecutionProfile(
         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=settings.cassandra_local_dc)),
         request_timeout=settings.request_timeout,
