@@ -26,6 +26,7 @@ IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 MIN_PAGE_STATE_SECRET_BYTES = 32
 MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
+DriverIO = Literal["loop", "libev"]
 
 
 class Mode(StrEnum):
@@ -67,7 +68,16 @@ class Settings(BaseSettings):
         description="replication map of a keyspace that scripts/init-db creates",
     )
     cassandra_protocol_version: int | None = Field(
-        default=None, ge=3, le=5, description="pin the native protocol version (default: negotiated; 4 on Astra)"
+        default=None,
+        ge=3,
+        le=5,
+        description="native protocol version (default 4, also on Astra: v5 only adds per-frame checksums)",
+    )
+    driver_io: DriverIO = Field(
+        # loop: 0.54 against 0.82 ms CPU per point read at c=64 (bench/results/cuts.md), and the whole fault suite
+        # passes under both (bench/results/faults.md).
+        default="loop",
+        description="where the driver's sockets run: `loop` (this service's event loop) or `libev` (a driver thread)",
     )
     cassandra_tls_ca_file: Path | None = Field(
         default=None,
@@ -211,7 +221,7 @@ class Settings(BaseSettings):
         # `ASTRA_DB_SECURE_BUNDLE_PATH=` in a .env means "not set", as scripts/local-cassandra-needed reads it.
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "driver_io", mode="before")
     @classmethod
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from app import __version__
 from app.config import Mode, Settings, load_settings
-from app.db.cluster import connect, default_consistency, serial_consistency
+from app.db.cluster import connect, connection_class_for, default_consistency, serial_consistency
 from app.db.credentials import watch_bundle_certificate
 from app.db.database import Database
 from app.db.schema import apply_schema
@@ -94,7 +94,12 @@ def lifespan(
             log.info("connecting to %s", settings.describe)
             if settings.init_schema_on_startup:
                 await anyio.to_thread.run_sync(_init_schema, settings)
-            cluster, session = await anyio.to_thread.run_sync(lambda: connect(settings, keyspace=settings.keyspace))
+            # DRIVER_IO=loop binds the driver's sockets to this loop: from here on, every blocking driver call runs
+            # in a worker thread while the loop drives the IO, and the Cluster is shut down before the loop ends.
+            io = connection_class_for(settings)
+            cluster, session = await anyio.to_thread.run_sync(
+                lambda: connect(settings, keyspace=settings.keyspace, connection_class=io)
+            )
             try:
                 statements = await anyio.to_thread.run_sync(_prepare, settings, cluster, session)
             except BaseException:

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 import uvloop
 
 from app import repository
-from app.db.cluster import connect, default_consistency
+from app.db import statements
+from app.db.cluster import connect, connection_class_for, default_consistency
 from app.db.database import Database
-from app.db.statements import CQL, prepare_statements
+from app.db.statements import CQL
 from app.models import Animal
-from bench import dataset
+from bench import dataset, split
 
 Op = Callable[[int], Awaitable[object]]
 
@@ -30,8 +34,14 @@ def percentile(sorted_ms: list[float], q: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))] if sorted_ms else 0.0
 
 
-async def closed_loop(op: Op, concurrency: int, seconds: float) -> dict[str, float]:
-    """`concurrency` workers, each issuing the next request as soon as the last one answered, for `seconds`."""
+async def closed_loop(
+    op: Op, concurrency: int, seconds: float, *, per_thread: bool = False, node_pid: int | None = None
+) -> dict[str, Any]:
+    """`concurrency` workers, each issuing the next request as soon as the last one answered, for `seconds`.
+
+    With `per_thread`, also this process's CPU and context switches per request, by thread role (bench/split.py);
+    with `node_pid`, the Cassandra node's CPU per request. "measuring" goes to stderr as the timed part starts, so a
+    profiler can attach for exactly that part."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -46,11 +56,16 @@ async def closed_loop(op: Op, concurrency: int, seconds: float) -> dict[str, flo
                 continue
             latencies.append((time.perf_counter() - start) * 1000)
 
+    sys.stderr.write("measuring\n")
+    sys.stderr.flush()
+    threads = split.sample(os.getpid()) if per_thread else {}
+    db_cpu = split.process_cpu_s(node_pid) if node_pid else 0.0
     began, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    db_cpu = split.process_cpu_s(node_pid) - db_cpu if node_pid else 0.0
     latencies.sort()
-    return {
+    result: dict[str, Any] = {
         "requests": len(latencies),
         "rps": len(latencies) / elapsed,
         "p50_ms": percentile(latencies, 0.50),
@@ -58,6 +73,12 @@ async def closed_loop(op: Op, concurrency: int, seconds: float) -> dict[str, flo
         "errors": errors,
         "cpu_ms": cpu * 1000 / max(1, len(latencies)),  # this process's CPU (all threads) per operation
     }
+    if node_pid:
+        result["db_cpu_ms"] = db_cpu * 1000 / max(1, len(latencies))
+    if per_thread:
+        names = {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
+        result["threads"] = split.per_request(threads, split.sample(os.getpid()), names, len(latencies))
+    return result
 
 
 def animal(i: int) -> Animal:
@@ -71,27 +92,42 @@ def animal(i: int) -> Animal:
     )
 
 
-async def run_driver(work: str, concurrency: int, seconds: float, genus: str) -> dict[str, float]:
+async def run_driver(
+    work: str, concurrency: int, seconds: float, genus: str, *, per_thread: bool = False, node_pid: int | None = None
+) -> dict[str, Any]:
     settings = dataset.settings()
-    cluster, session = await asyncio.to_thread(connect, settings, keyspace=settings.keyspace)
+    io = connection_class_for(settings)  # DRIVER_IO from the environment, as for the service
+    cluster, session = await asyncio.to_thread(connect, settings, keyspace=settings.keyspace, connection_class=io)
     try:
         read_cl, write_cl = default_consistency(settings, cluster)
-        st = prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl)
+        st = await asyncio.to_thread(
+            statements.prepare_statements, session, read_consistency=read_cl, write_consistency=write_cl
+        )
         db = Database(session, request_timeout=10, max_in_flight=1024)
         if work == "stream":
             started = time.perf_counter()
             first = 0.0
             rows = 0
-            async for page in repository.plant_pages(db, st, genus, page_size=settings.page_size):
+            async for page in repository.list_plants(db, st, genus).fetch(settings.page_size, None):
                 first = first or time.perf_counter() - started
                 rows += len(page.rows)
             elapsed = time.perf_counter() - started
             return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "ttfb_ms": first * 1000}
         if work == "read":
             return await closed_loop(
-                lambda i: repository.get_animal(db, st, dataset.POINT, dataset.species(i)), concurrency, seconds
+                lambda i: repository.get_animal(db, st, dataset.POINT, dataset.species(i)),
+                concurrency,
+                seconds,
+                per_thread=per_thread,
+                node_pid=node_pid,
             )
-        return await closed_loop(lambda i: repository.upsert_animal(db, st, animal(i)), concurrency, seconds)
+        return await closed_loop(
+            lambda i: repository.upsert_animal(db, st, animal(i)),
+            concurrency,
+            seconds,
+            per_thread=per_thread,
+            node_pid=node_pid,
+        )
     finally:
         await asyncio.to_thread(cluster.shutdown)
 
@@ -113,7 +149,9 @@ def run_sync_driver_stream(genus: str) -> dict[str, float]:
         cluster.shutdown()
 
 
-async def run_acsylla(work: str, concurrency: int, seconds: float, genus: str) -> dict[str, float]:
+async def run_acsylla(
+    work: str, concurrency: int, seconds: float, genus: str, *, node_pid: int | None = None
+) -> dict[str, Any]:
     import acsylla
 
     cluster = acsylla.create_cluster(["127.0.0.1"], port=9042, request_timeout=10)
@@ -141,7 +179,7 @@ async def run_acsylla(work: str, concurrency: int, seconds: float, genus: str) -
                 row = (await session.execute(select.bind([dataset.POINT, dataset.species(i)]))).first()
                 return row.as_dict() if row is not None else None
 
-            return await closed_loop(read, concurrency, seconds)
+            return await closed_loop(read, concurrency, seconds, node_pid=node_pid)
         upsert = await session.create_prepared(CQL["upsert_animal"])
 
         async def write(i: int) -> object:
@@ -149,7 +187,7 @@ async def run_acsylla(work: str, concurrency: int, seconds: float, genus: str) -
             values = [a.genus, a.species, a.image_url, a.size_cm, a.sightings, a.taxonomy]
             return await session.execute(upsert.bind(values))
 
-        return await closed_loop(write, concurrency, seconds)
+        return await closed_loop(write, concurrency, seconds, node_pid=node_pid)
     finally:
         await session.close()
 
@@ -161,12 +199,20 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--genus", default=dataset.MILLION)
+    parser.add_argument("--split", action="store_true", help="also CPU and context switches per thread")
+    parser.add_argument("--node-pid", type=int, default=None, help="the Cassandra node's pid: its CPU per request")
     args = parser.parse_args(argv)
+    result: dict[str, Any]
     if args.client == "sync-driver":
         result = run_sync_driver_stream(args.genus)
+    elif args.client == "driver":
+        result = uvloop.run(
+            run_driver(
+                args.work, args.concurrency, args.seconds, args.genus, per_thread=args.split, node_pid=args.node_pid
+            )
+        )
     else:
-        run = run_driver if args.client == "driver" else run_acsylla
-        result = uvloop.run(run(args.work, args.concurrency, args.seconds, args.genus))
+        result = uvloop.run(run_acsylla(args.work, args.concurrency, args.seconds, args.genus, node_pid=args.node_pid))
     sys.stdout.write(orjson.dumps(result).decode() + "\n")
 
 

@@ -81,5 +81,22 @@ def load(log: bool = True, active: Settings | None = None, partitions: dict[str,
         cluster.shutdown()
 
 
+def load_points(active: Settings) -> None:
+    """The Point animals only, into `active`'s own keyspace (the Astra stand-in's, made by its console step): what
+    the point-read benchmark over TLS reads. Tables as `schema/` has them; no keyspace is created on Astra."""
+    cluster, session = connect(active, keyspace=active.keyspace)
+    try:
+        apply_schema(session, active, sample_data=False)
+        animal = session.prepare(CQL["upsert_animal"])
+        if not _complete(session, session.prepare(CQL["select_animal"]), POINT, POINT_KEYS):
+            rows = [
+                (POINT, species(i), f"https://example.org/{i}.jpg", 4.8, i, ["Arthropoda", "Insecta"])
+                for i in range(POINT_KEYS)
+            ]
+            _load_partition(session, animal, rows)
+    finally:
+        cluster.shutdown()
+
+
 if __name__ == "__main__":
     load()

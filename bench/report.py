@@ -264,3 +264,94 @@ def summarise_profile(raw: Path, out: Path, top: int = 20) -> None:
     lines += ["", "| inclusive % | frame |", "| ---: | --- |"]
     lines += [f"| {100 * n / total:.1f} | `{f}` |" for f, n in under.most_common(top)]
     out.write_text("\n".join(lines) + "\n")
+
+
+def split_markdown(results: dict[str, Any]) -> str:
+    """The `split` section: per thread role, CPU and context switches per request, GIL shares and top frames."""
+    rows = results.get("split", [])
+    lines = [
+        "# Where a point read's CPU goes, per thread (point reads, c=64)",
+        "",
+        f"Run {results['started']} on {results['machine']}; load average at start "
+        f"{', '.join(f'{x:.1f}' for x in results['load_average'])}, at end "
+        f"{', '.join(f'{x:.1f}' for x in results.get('load_average_end', ()))}; "
+        f"{results['seconds_per_point']:g} s per run. `scripts/bench --skip point,streaming,slow,profile` reruns it.",
+        "",
+        "CPU and context switches come from /proc/<pid>/task/<tid>/{stat,status} before and after the run, divided "
+        "by the requests completed; the thread roles from the Python thread names (py-spy dump, or the client's own "
+        "`threading.enumerate()`). `vol`/`invol` are voluntary and involuntary context switches per request. The "
+        "node column is the Cassandra node's CPU per request over the same run. GIL shares come from a second run "
+        "of the same load under `py-spy record --gil --threads` (samples taken only while some thread holds the GIL).",
+        "",
+        "| variant | DRIVER_IO | req/s | CPU ms/req | thread | CPU ms/req | vol/req | invol/req | GIL share |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        share = (r.get("gil") or {}).get("share", {})
+        first = True
+        for label, t in sorted(r.get("threads", {}).items(), key=lambda kv: -kv[1]["cpu_ms"]):
+            if t["cpu_ms"] < 0.0005 and t["voluntary"] + t["involuntary"] < 0.01:
+                continue
+            head = f"| {r['variant']} | {r['io']} | {r['rps']:,.0f} | {r['cpu_ms']:.3f} |" if first else "| | | | |"
+            gil = f"{100 * share[label]:.0f} %" if label in share else "-"
+            lines.append(
+                f"{head} {label} | {t['cpu_ms']:.3f} | {t['voluntary']:.2f} | {t['involuntary']:.2f} | {gil} |"
+            )
+            first = False
+        if "db_cpu_ms" in r:
+            lines.append(f"| | | | | Cassandra node (whole process) | {r['db_cpu_ms']:.3f} | | | |")
+    lines += ["", "## Top frames holding the GIL, per thread role", ""]
+    for r in rows:
+        gil = r.get("gil")
+        if not gil:
+            continue
+        lines += [f"### {r['variant']}, DRIVER_IO={r['io']} ({gil['samples']} samples)", ""]
+        lines += ["| thread | % of GIL samples | frame (self) |", "| --- | ---: | --- |"]
+        for label, frames in gil["top"].items():
+            for frame, fraction in frames[:6]:
+                lines.append(f"| {label} | {100 * fraction:.1f} | `{frame}` |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+AB_TITLES = {
+    "cuts": "Per-request cuts, each undone (or tried) beside the service, point reads at c=64",
+    "middleware": "The middleware chain, one middleware left out at a time, point reads at c=64",
+    "astra": "Point reads at c=64 over TLS through the Astra stand-in's bundle, beside plain TCP to the shared node",
+}
+
+
+def ab_markdown(results: dict[str, Any], group: str) -> str:
+    """An A/B group: medians of interleaved rounds, and each variant's CPU difference to its group's reference."""
+    rows = results["ab"][group]
+    lines = [
+        f"# {AB_TITLES.get(group, group)}",
+        "",
+        f"Run {results['started']} on {results['machine']}; load average at start "
+        f"{', '.join(f'{x:.1f}' for x in results['load_average'])}, at end "
+        f"{', '.join(f'{x:.1f}' for x in results.get('load_average_end', ()))}; "
+        f"{results['seconds_per_point']:g} s per HTTP run ((d) rows: bench/inproc.py, shorter runs, more rounds), "
+        "every variant once per round in a fresh random order. Noise on shared cores only ever adds CPU time, so "
+        "the minimum over the rounds is the steadier estimate; delta is a variant's minimum minus its reference's "
+        "(the first HTTP row, or the first (d) row), in microseconds: positive means the variant costs more. Node is "
+        "the Cassandra node's CPU per request during the variant's runs (median); GC is the time the cyclic garbage "
+        "collector ran, per request (median; (d) rows only).",
+        "",
+        "| variant | req/s | CPU ms/req (median) | min | delta us/req (min) | node CPU ms/req | GC us/req | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    reference: dict[str, float] = {}
+    for r in rows:
+        kind = "d" if r["variant"].startswith("d") else "a"
+        low = r.get("cpu_ms_min", r["cpu_ms"])
+        reference.setdefault(kind, low)
+        delta = (low - reference[kind]) * 1000
+        node = f"{r['db_cpu_ms']:.3f}" if "db_cpu_ms" in r else "-"
+        gc_us = f"{r['gc_ms'] * 1000:.1f}" if "gc_ms" in r else "-"
+        lines.append(
+            f"| {r['variant']} | {r['rps']:,.0f} | {r['cpu_ms']:.3f} | {low:.3f} | {delta:+.0f} | {node} | {gc_us} "
+            f"| {r.get('errors', 0):.0f} |"
+        )
+    runs = [f"{r['variant']}: " + ", ".join(f"{x['cpu_ms']:.3f}" for x in r["runs"]) for r in rows]
+    lines += ["", "CPU ms/req of every round:", "", *[f"- {line}" for line in runs]]
+    return "\n".join(lines) + "\n"

@@ -19,18 +19,12 @@ import httpx
 
 from app.config import load_settings
 from bench import dataset
-from bench.run import Service, client, curl_stream, log, median_run, wrk
+from bench.run import Service, client, curl_stream, log, median_run, node_cpu_s, node_pid, wrk
 
 ROUNDS = 3
 POINT = ("sample point read", "read.lua"), ("rows point read", "rows_read.lua")
-NODE_PID = Path(__file__).resolve().parent.parent / ".cassandra" / "node1" / "pid"
 STREAMS = {100_000: dataset.HUNDRED_K, 1_000_000: dataset.MILLION}
 STREAM_REPEATS = {100_000: 3, 1_000_000: 1}
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def group_cpu_s(pgid: int) -> float:
@@ -44,14 +38,6 @@ def group_cpu_s(pgid: int) -> float:
         except (OSError, ValueError, IndexError):
             continue
     return total
-
-
-def node_pid() -> int | None:
-    try:
-        pid = int(NODE_PID.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return pid if Path(f"/proc/{pid}").exists() else None
 
 
 @contextmanager
@@ -102,7 +88,7 @@ def _check_page(url: str, headers: dict[str, str]) -> None:
 def point_and_page(ours: Service, seconds: float, results: dict[str, Any]) -> None:
     """Sample point read vs rows point read (c=64) and one rows page (c=16), alternating on one process."""
     node = node_pid()
-    db_cpu = (lambda: _cpu_s(node)) if node else (lambda: 0.0)
+    db_cpu = lambda: node_cpu_s(node)  # noqa: E731
     _check_page(ours.url, {})
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in (*(n for n, _ in POINT), "rows 1,000-row page")}
     for _, script in POINT:
@@ -176,7 +162,7 @@ def stargate(ours: Service, seconds: float, warmup: float, results: dict[str, An
     rest_cpu = lambda: group_cpu_s(groups[0])  # noqa: E731
     coordinator_cpu = lambda: group_cpu_s(groups[1])  # noqa: E731
     node = node_pid()
-    node_cpu = (lambda: _cpu_s(node)) if node else (lambda: 0.0)
+    node_cpu = lambda: node_cpu_s(node)  # noqa: E731
     log(f"stargate: loading the same rows through {cql}")
     load_into_stargate(cql)
     _check_page(url, {"X-Cassandra-Token": auth})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import re
 import shutil
 import socket
@@ -27,7 +28,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import dataset, encoding, report
+from bench import dataset, encoding, report, split
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -44,7 +45,8 @@ STREAM_ROWS = {100_000: dataset.HUNDRED_K, 1_000_000: dataset.MILLION}
 # A 100,000-row stream lasts ~0.4 s: one run is at the mercy of whatever else the two cores do at that moment, so
 # every variant streams it three times and the median run counts. The 1,000,000-row streams last seconds.
 STREAM_REPEATS = {100_000: 3, 1_000_000: 1}
-SECTIONS = ("point", "streaming", "slow", "profile", "rows", "ingest")
+SECTIONS = ("point", "split", "cuts", "middleware", "streaming", "slow", "profile", "rows", "ingest")
+NODE_PID = ROOT / ".cassandra" / "node1" / "pid"
 
 
 def log(message: str) -> None:
@@ -82,7 +84,7 @@ class Service:
         Path(f"/proc/{self.pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
 
 
-def start(name: str, target: str, logs: Path, **extra_env: str) -> Service:
+def start(name: str, target: str, logs: Path, *, tag: str = "", **extra_env: str) -> Service:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASTRA_DB_", "CASSANDRA_"))}
     # Writes are open (no API key) for every variant alike: the benchmark measures the data path, not auth.
@@ -111,7 +113,7 @@ def start(name: str, target: str, logs: Path, **extra_env: str) -> Service:
         "--log-level",
         "warning",
     ]
-    handle = (logs / f"{target.split(':')[0]}{'-remote' if extra_env else ''}.log").open("wb")
+    handle = (logs / f"{target.split(':')[0]}{tag}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
     service = Service(name, f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + 90
@@ -128,11 +130,13 @@ def start(name: str, target: str, logs: Path, **extra_env: str) -> Service:
 
 
 @contextmanager
-def services(logs: Path, **extra_env: str) -> Iterator[dict[str, Service]]:
+def services(
+    logs: Path, variants: dict[str, str] | None = None, *, tag: str = "", **extra_env: str
+) -> Iterator[dict[str, Service]]:
     running: dict[str, Service] = {}
     try:
-        for name, target in HTTP_VARIANTS.items():
-            running[name] = start(name, target, logs, **extra_env)
+        for name, target in (variants or HTTP_VARIANTS).items():
+            running[name] = start(name, target, logs, tag=tag, **extra_env)
         yield running
     finally:
         for service in running.values():
@@ -142,6 +146,19 @@ def services(logs: Path, **extra_env: str) -> Iterator[dict[str, Service]]:
                 service.process.wait(20)
             except subprocess.TimeoutExpired:
                 service.process.kill()
+
+
+def node_pid() -> int | None:
+    """The local Cassandra node's pid (scripts/cassandra writes it), or None when the database is elsewhere."""
+    try:
+        pid = int(NODE_PID.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if Path(f"/proc/{pid}").exists() else None
+
+
+def node_cpu_s(pid: int | None) -> float:
+    return split.process_cpu_s(pid) if pid else 0.0
 
 
 # ---- point reads and writes -------------------------------------------------------------------------------------
@@ -185,10 +202,11 @@ def wrk(url: str, script: str, concurrency: int, seconds: float) -> dict[str, fl
     }
 
 
-def client(kind: str, work: str, *extra: str) -> dict[str, float]:
+def client(kind: str, work: str, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     out = subprocess.run(
         [PYTHON, "-m", "bench.clients", kind, work, *extra],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -199,21 +217,26 @@ def client(kind: str, work: str, *extra: str) -> dict[str, float]:
 
 def point(running: dict[str, Service], seconds: float, results: dict[str, Any]) -> None:
     rows: list[dict[str, Any]] = results.setdefault("point", [])
+    node = node_pid()
     for service in running.values():  # warm up: connections, prepared statements, caches
         wrk(service.url, "read.lua", 16, 1)
     for work, script in (("read", "read.lua"), ("write", "write.lua")):
         for concurrency in CONCURRENCY:
             for name, service in running.items():
-                cpu = service.cpu_seconds()
+                cpu, db_cpu = service.cpu_seconds(), node_cpu_s(node)
                 measured = wrk(service.url, script, concurrency, seconds)
-                measured["cpu_ms"] = (service.cpu_seconds() - cpu) * 1000 / max(1, measured["requests"])
+                done = max(1, measured["requests"])
+                measured["cpu_ms"] = (service.cpu_seconds() - cpu) * 1000 / done
+                if node:
+                    measured["db_cpu_ms"] = (node_cpu_s(node) - db_cpu) * 1000 / done
                 rows.append({"work": work, "concurrency": concurrency, "variant": name, **measured})
                 log(
                     f"{work} c={concurrency} {name}: {measured['rps']:.0f} req/s p99 {measured['p99_ms']:.1f} ms"
                     + (f" ({measured['errors']} ERRORS)" if measured["errors"] else "")
                 )
             for name, kind in CLIENT_VARIANTS.items():
-                measured = client(kind, work, "--concurrency", str(concurrency), "--seconds", f"{seconds:g}")
+                extra = ["--node-pid", str(node)] if node else []
+                measured = client(kind, work, "--concurrency", str(concurrency), "--seconds", f"{seconds:g}", *extra)
                 rows.append({"work": work, "concurrency": concurrency, "variant": name, **measured})
                 log(
                     f"{work} c={concurrency} {name}: {measured['rps']:.0f} ops/s p99 {measured['p99_ms']:.1f} ms"
@@ -228,7 +251,7 @@ def remote(logs: Path, seconds: float, delay_ms: float, results: dict[str, Any])
     rows: list[dict[str, Any]] = results.setdefault("remote", [])
     try:
         time.sleep(1)
-        with services(logs, CASSANDRA_CONTACT_POINTS="127.0.0.1", CASSANDRA_PORT=str(port)) as running:
+        with services(logs, tag="-remote", CASSANDRA_CONTACT_POINTS="127.0.0.1", CASSANDRA_PORT=str(port)) as running:
             for service in running.values():
                 wrk(service.url, "read.lua", 16, 1)
             for name, service in running.items():
@@ -238,6 +261,199 @@ def remote(logs: Path, seconds: float, delay_ms: float, results: dict[str, Any])
     finally:
         proxy.terminate()
         proxy.wait(10)
+
+
+# ---- the split: per-thread CPU, context switches and GIL, point reads at c=64 ----------------------------------
+
+SPLIT_VARIANTS = {
+    "a: this service": "app.main:app",
+    "f: bare FastAPI route (reference)": "bench.baselines.floor:app",
+}
+SPLIT_CONCURRENCY = 64
+
+
+def _gil_while(pid: int, seconds: float, load: Any, name: str) -> dict[str, Any] | None:
+    """py-spy --gil on `pid` while `load()` runs; None (and a log line) if py-spy cannot attach."""
+    raw = RESULTS / f"split-{name}.tmp"
+    spy = split.record_gil(pid, seconds - 1, raw)
+    time.sleep(0.5)
+    load()
+    _, err = spy.communicate(timeout=seconds + 60)
+    if spy.returncode != 0 or not raw.exists():
+        log(f"py-spy --gil failed ({err.strip()[:200]}); no GIL profile for {name}")
+        return None
+    summary = split.summarise_gil(raw)
+    raw.unlink()
+    return summary
+
+
+def _split_driver(io: str, seconds: float, node: int | None) -> dict[str, Any]:
+    """(d) through bench/clients.py, which measures its own threads; then once more under py-spy --gil."""
+    args = ["--concurrency", str(SPLIT_CONCURRENCY), "--seconds", f"{seconds:g}", "--split"]
+    args += ["--node-pid", str(node)] if node else []
+    env = {**os.environ, "DRIVER_IO": io}
+    measured = client("driver", "read", *args, env={"DRIVER_IO": io})
+    command = [PYTHON, "-m", "bench.clients", "driver", "read", *args]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    while (line := process.stderr.readline()) and line.strip() != "measuring":
+        pass
+    measured["gil"] = _gil_while(process.pid, seconds, lambda: process.wait(seconds + 120), f"d-{io}")
+    process.communicate(timeout=60)
+    return measured
+
+
+def _split_http(service: Service, seconds: float, node: int | None, io: str, key: str) -> dict[str, Any]:
+    wrk(service.url, "read.lua", 16, 1)
+    names = split.thread_names(service.pid)
+    before, db_cpu = split.sample(service.pid), node_cpu_s(node)
+    measured: dict[str, Any] = wrk(service.url, "read.lua", SPLIT_CONCURRENCY, seconds)
+    after, done = split.sample(service.pid), max(1, measured["requests"])
+    measured["cpu_ms"] = sum(a.cpu_s - before[t].cpu_s if t in before else a.cpu_s for t, a in after.items())
+    measured["cpu_ms"] *= 1000 / done
+    if node:
+        measured["db_cpu_ms"] = (node_cpu_s(node) - db_cpu) * 1000 / done
+    measured["threads"] = split.per_request(before, after, names, measured["requests"])
+    measured["gil"] = _gil_while(
+        service.pid, seconds, lambda: wrk(service.url, "read.lua", SPLIT_CONCURRENCY, seconds), f"{key}-{io}"
+    )
+    return measured
+
+
+def split_section(logs: Path, seconds: float, io_modes: list[str], results: dict[str, Any]) -> None:
+    """Point reads at c=64 for (d), (f) and (a), under each DRIVER_IO: where each thread's CPU goes, per request."""
+    rows: list[dict[str, Any]] = results.setdefault("split", [])
+    node = node_pid()
+    for io in io_modes:
+        measured = _split_driver(io, seconds, node)
+        rows.append({"variant": "d: driver alone (our bridge)", "io": io, **measured})
+        log(f"split d io={io}: {measured['rps']:.0f} ops/s, {measured['cpu_ms']:.3f} ms CPU/op")
+        with services(logs, SPLIT_VARIANTS, tag=f"-{io}", DRIVER_IO=io) as running:
+            for name, service in running.items():
+                measured = _split_http(service, seconds, node, io, name[0])
+                rows.append({"variant": name, "io": io, **measured})
+                log(f"split {name[0]} io={io}: {measured['rps']:.0f} req/s, {measured['cpu_ms']:.3f} ms CPU/req")
+
+
+# ---- A/B: each per-request cut, and each middleware, priced against the service in the same run -----------------
+
+# name -> (uvicorn target, environment). The first of each group is the reference the others are compared with.
+LOOP = {"DRIVER_IO": "loop"}
+CUTS_HTTP: dict[str, tuple[str, dict[str, str]]] = {
+    "a, DRIVER_IO=loop, every cut": ("app.main:app", LOOP),
+    "a, DRIVER_IO=libev, every cut": ("app.main:app", {"DRIVER_IO": "libev"}),
+    "a, loop, protocol v5 (cut undone)": ("app.main:app", {**LOOP, "CASSANDRA_PROTOCOL_VERSION": "5"}),
+    "a, loop, the bridge before these cuts": ("bench.variants:app", {**LOOP, "BENCH_UNDO": "bridge"}),
+    "a, libev, the bridge before these cuts": ("bench.variants:app", {"DRIVER_IO": "libev", "BENCH_UNDO": "bridge"}),
+    "a, loop, ResultSet per reply (cut undone)": ("bench.variants:app", {**LOOP, "BENCH_UNDO": "resultset"}),
+    "a, loop, one send per request (cut undone)": ("bench.variants:app", {**LOOP, "BENCH_UNDO": "coalesce"}),
+    "a, loop, point reads without paging (tried)": ("bench.variants:app", {**LOOP, "BENCH_DO": "point-unpaged"}),
+}
+MIDDLEWARES = ("OneLineStartupFailure", "Observability", "BodyLimit", "AdmissionControl", "ServerTimeout")
+MIDDLEWARE_HTTP: dict[str, tuple[str, dict[str, str]]] = {
+    "a: this service": ("app.main:app", {}),
+    "a, no middleware at all": ("bench.variants:app", {"BENCH_DROP_MIDDLEWARE": "all"}),
+    **{f"a without {m}": ("bench.variants:app", {"BENCH_DROP_MIDDLEWARE": m}) for m in MIDDLEWARES},
+}
+AB_ROUNDS = 5
+
+
+def wrk_or_dump(service: Service, seconds: float, logs: Path) -> dict[str, Any]:
+    """wrk at c=64; if it cannot finish, the service's stacks (py-spy dump) go to the logs before the error."""
+    try:
+        return wrk(service.url, "read.lua", SPLIT_CONCURRENCY, seconds)
+    except subprocess.TimeoutExpired:
+        dump = subprocess.run(
+            [split.py_spy(), "dump", "--pid", str(service.pid), "--locals"], capture_output=True, text=True, timeout=60
+        )
+        where = logs / f"stuck-{service.pid}.txt"
+        where.write_text(dump.stdout + dump.stderr + f"\nload average {os.getloadavg()}\n")
+        log(f"{service.name} stopped answering; its stacks are in {where}")
+        raise
+
+
+def ab_section(
+    logs: Path, group: str, http: dict[str, tuple[str, dict[str, str]]], seconds: float, results: dict[str, Any]
+) -> None:
+    """Point reads at c=64, every variant once per round, AB_ROUNDS rounds interleaved; medians per variant. The
+    `cuts` group adds (d)'s variants, interleaved in one process (bench/inproc.py)."""
+    node = node_pid()
+    running: dict[str, Service] = {}
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in http}
+    try:
+        for index, (name, (target, env)) in enumerate(http.items()):
+            running[name] = start(name, target, logs, tag=f"-{group}{index}", **env)
+        for service in running.values():
+            wrk(service.url, "read.lua", 16, 1)
+        order = random.Random(12)
+        for _ in range(AB_ROUNDS):
+            for name, service in order.sample(list(running.items()), len(running)):
+                cpu, db_cpu = service.cpu_seconds(), node_cpu_s(node)
+                measured: dict[str, Any] = wrk_or_dump(service, seconds, logs)
+                done = max(1, measured["requests"])
+                measured["cpu_ms"] = (service.cpu_seconds() - cpu) * 1000 / done
+                if node:
+                    measured["db_cpu_ms"] = (node_cpu_s(node) - db_cpu) * 1000 / done
+                rounds[name].append(measured)
+    finally:
+        for service in running.values():
+            service.process.terminate()
+        for service in running.values():
+            try:
+                service.process.wait(20)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+    rows: list[dict[str, Any]] = results.setdefault("ab", {}).setdefault(group, [])
+    for name, runs in rounds.items():
+        if not runs:
+            continue
+        row: dict[str, Any] = {"variant": name, "rounds": len(runs), "runs": runs}
+        for key in ("rps", "cpu_ms", "db_cpu_ms", "p99_ms", "errors"):
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                row[key] = statistics.median(values)
+        row["cpu_ms_min"] = min(r["cpu_ms"] for r in runs)
+        rows.append(row)
+        log(f"{group}: {name}: {row['rps']:.0f} req/s, {row['cpu_ms']:.3f} ms CPU/req (median of {len(runs)})")
+    if group == "cuts":
+        command = [PYTHON, "-m", "bench.inproc", "--seconds", f"{max(1.5, seconds / 3):g}", "--rounds", "12"]
+        command += ["--concurrency", str(SPLIT_CONCURRENCY), *(["--node-pid", str(node)] if node else [])]
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=True).stdout
+        for row in orjson.loads(out.strip().splitlines()[-1]):
+            rows.append(row)
+            log(f"{group}: {row['variant']}: {row['rps']:.0f} ops/s, {row['cpu_ms']:.3f} ms CPU/op (median)")
+
+
+# ---- point reads over TLS, through the Astra stand-in's bundle, beside plain TCP --------------------------------
+
+
+def astra_env() -> dict[str, str]:
+    """The four ASTRA_DB_* variables `scripts/astra-local start` wrote (ASTRA_LOCAL_DIR, default .astra-local/)."""
+    home = Path(os.environ.get("ASTRA_LOCAL_DIR", ROOT / ".astra-local"))
+    pairs = (line.split("=", 1) for line in (home / "env").read_text().splitlines() if "=" in line)
+    return {name.strip(): value.strip() for name, value in pairs if not name.lstrip().startswith("#")}
+
+
+def astra_section(logs: Path, seconds: float, results: dict[str, Any]) -> None:
+    """(a) and (f) through the bundle (TLS, SNI, token auth) and over plain TCP, both DRIVER_IO values, interleaved."""
+    env = astra_env()
+    log("loading the Point animals into the Astra stand-in's keyspace where missing")
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        dataset.load_points(dataset.settings())
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    http: dict[str, tuple[str, dict[str, str]]] = {}
+    for io in ("libev", "loop"):
+        for key, target in (("a", "app.main:app"), ("f", "bench.baselines.floor:app")):
+            http[f"{key}, plain TCP, DRIVER_IO={io}"] = (target, {"DRIVER_IO": io})
+            http[f"{key}, TLS via the Astra bundle, DRIVER_IO={io}"] = (target, {"DRIVER_IO": io, **env})
+    ab_section(logs, "astra", http, seconds, results)
 
 
 # ---- streaming --------------------------------------------------------------------------------------------------
@@ -446,7 +662,15 @@ def main(argv: list[str]) -> None:
         default=[],
         help=f"sections to leave out, comma-separated or repeated: {','.join(SECTIONS)}",
     )
+    parser.add_argument(
+        "--io", default="libev", help="DRIVER_IO values the split section compares, comma-separated (libev,loop)"
+    )
     parser.add_argument("--remote", action="store_true", help="also point reads through bench/delay_proxy.py")
+    parser.add_argument(
+        "--astra",
+        action="store_true",
+        help="also point reads over TLS through a running Astra stand-in (scripts/astra-local start) beside TCP",
+    )
     parser.add_argument("--delay-ms", type=float, default=2, help="added round-trip time for --remote")
     parser.add_argument(
         "--stargate",
@@ -472,6 +696,27 @@ def main(argv: list[str]) -> None:
     results["encoding"] = [list(r) for r in encoding.measure()]
     if args.remote:
         remote(logs, args.seconds, args.delay_ms, results)
+    if "split" not in skip:
+        split_section(logs, args.seconds, [io for io in args.io.split(",") if io], results)
+        keys = ("started", "machine", "load_average", "seconds_per_point", "split")
+        only = {key: results[key] for key in keys} | {"load_average_end": os.getloadavg()}
+        (RESULTS / "split.json").write_bytes(orjson.dumps(only, option=orjson.OPT_INDENT_2))
+        (RESULTS / "split.md").write_text(report.split_markdown(only))
+        log("split: bench/results/split.md and split.json")
+    groups = [("cuts", CUTS_HTTP), ("middleware", MIDDLEWARE_HTTP)] + ([("astra", None)] if args.astra else [])
+    for group, http in groups:
+        if group not in skip:
+            if http is None:
+                astra_section(logs, args.seconds, results)
+            else:
+                ab_section(logs, group, http, args.seconds, results)
+            keys = ("started", "machine", "load_average", "seconds_per_point")
+            only = {key: results[key] for key in keys} | {"load_average_end": os.getloadavg(), "ab": results["ab"]}
+            (RESULTS / f"{group}.json").write_bytes(orjson.dumps(only, option=orjson.OPT_INDENT_2))
+            (RESULTS / f"{group}.md").write_text(report.ab_markdown(only, group))
+            log(f"{group}: bench/results/{group}.md and {group}.json")
+    if {"point", "streaming", "slow", "profile", "rows", "ingest"} <= skip:
+        return
     with services(logs) as running:
         if "point" not in skip:
             point(running, args.seconds, results)
@@ -492,6 +737,8 @@ def main(argv: list[str]) -> None:
 
         rows_report.write(results, RESULTS)
         log("rows: bench/results/rows.md, rows.json and rows.png")
+    if {"point", "streaming", "slow", "profile"} <= skip:
+        return  # results.md stays as the last run that measured its sections left it
     (RESULTS / "results.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     report.write(results, RESULTS)
     log("results: bench/results/results.md and *.png")

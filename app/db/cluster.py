@@ -19,7 +19,7 @@ from typing import Any
 from cassandra import AuthenticationFailed, ConsistencyLevel, DriverException, InvalidRequest
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
-from cassandra.connection import ConnectionException
+from cassandra.connection import Connection, ConnectionException
 from cassandra.policies import (
     ConstantSpeculativeExecutionPolicy,
     DCAwareRoundRobinPolicy,
@@ -31,11 +31,19 @@ from cassandra.query import dict_factory
 from app.config import Mode, Settings
 from app.db.credentials import Refusals
 from app.db.errors import transient_auth_failure
+from app.db.loop_connection import LoopConnection
 from app.exceptions import StartupError
 
 log = logging.getLogger("app.cluster")
 
 ASTRA_PROTOCOL_VERSION = 4
+SELF_HOSTED_PROTOCOL_VERSION = 4
+
+
+def connection_class_for(settings: Settings) -> type[Connection] | None:
+    """The driver's IO for this process: the running event loop (`DRIVER_IO=loop`), or None for the driver's own
+    libev thread. Call it on the loop's thread (the lifespan), then connect in a worker thread."""
+    return LoopConnection.bind() if settings.driver_io == "loop" else None
 
 
 class WatchedCluster(Cluster):  # type: ignore[misc]  # the driver ships no type hints
@@ -78,8 +86,10 @@ def _observed(refusals: Refusals, keep_trying: bool, factory: Callable[..., Any]
     return connection
 
 
-def build_cluster(settings: Settings) -> Cluster:
-    """A Cluster object (no connection yet): token-aware, DC-aware, dict rows, our request timeout."""
+def build_cluster(settings: Settings, *, connection_class: type[Connection] | None = None) -> Cluster:
+    """A Cluster object (no connection yet): token-aware, DC-aware, dict rows, our request timeout.
+
+    `connection_class` None is the driver's own libev thread: what every synchronous caller (scripts, tests) uses."""
     profile = ExecutionProfile(
         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=settings.cassandra_local_dc)),
         request_timeout=settings.request_timeout,
@@ -100,13 +110,17 @@ def build_cluster(settings: Settings) -> Cluster:
         "connect_timeout": settings.connect_timeout,
         "control_connection_timeout": settings.connect_timeout,
     }
+    if connection_class is not None:
+        common["connection_class"] = connection_class
     if settings.mode is Mode.ASTRA:
         return _astra_cluster(settings, common)
     if settings.cassandra_username:
         password = settings.cassandra_password.get_secret_value() if settings.cassandra_password else ""
         common["auth_provider"] = PlainTextAuthProvider(settings.cassandra_username, password)
-    if settings.cassandra_protocol_version:
-        common["protocol_version"] = settings.cassandra_protocol_version
+    # v4 unless pinned: v5 adds checksummed framing (a CRC24 and a CRC32 per frame, computed in pure Python by this
+    # driver, both ways) and nothing these statements use; a pinned version also skips the driver's
+    # negotiation down from DSE_V2 at every connect.
+    common["protocol_version"] = settings.cassandra_protocol_version or SELF_HOSTED_PROTOCOL_VERSION
     if settings.tls:
         common["ssl_context"] = tls_context(settings)
     return WatchedCluster(
@@ -245,9 +259,11 @@ def _check_bundle(path: str) -> None:
         ) from None
 
 
-def connect(settings: Settings, *, keyspace: str | None = None) -> tuple[Cluster, Session]:
+def connect(
+    settings: Settings, *, keyspace: str | None = None, connection_class: type[Connection] | None = None
+) -> tuple[Cluster, Session]:
     """Connect (blocking: run it in a worker thread); any failure becomes one StartupError line."""
-    cluster = build_cluster(settings)
+    cluster = build_cluster(settings, connection_class=connection_class)
     try:
         session = cluster.connect(keyspace)
     except BaseException as exc:

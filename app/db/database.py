@@ -1,24 +1,31 @@
 """Driver futures as awaitables, and result pages as an async iterator, without blocking the event loop.
 
-The driver completes a `ResponseFuture` on its own IO thread (or at once, on the calling thread, when the answer is
-already there). Each completion is handed to the loop with one `call_soon_threadsafe`, one wake-up per page. The
-number of requests in flight is bounded so `execute_async` never waits inside the driver for a free stream id.
+Where the driver completes a `ResponseFuture` depends on its IO. With `DRIVER_IO=loop` (app.db.loop_connection) the
+callback runs on this loop's own thread, and the awaiting future is settled right there. With libev it runs on the
+driver's IO thread and is handed to the loop with one `call_soon_threadsafe`, one wake-up per page. Either way the
+driver may also complete on a foreign thread (its executor on retries and re-prepares, a fresh thread when a failing
+connection errors 100+ requests): those always take the threadsafe path. The number of requests in flight is bounded
+so `execute_async` never waits inside the driver for a free stream id.
+
+The callbacks hold the awaiting future, never the driver's `ResponseFuture`: a future reachable from its own
+callbacks is a reference cycle, which only the cyclic garbage collector frees, one per request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
+from threading import get_ident
 from typing import Any
 
 from cassandra import Unauthorized
-from cassandra.cluster import ResponseFuture, ResultSet, Session
+from cassandra.cluster import Session
 from cassandra.query import Statement
 
 from app.db.credentials import Refusals
 from app.db.errors import map_driver_error
+from app.db.loop_connection import LoopConnection
 from app.exceptions import DatabaseError
 from app.metrics import DRIVER_ERRORS
 
@@ -56,6 +63,12 @@ class Database:
         self.session = session
         self.request_timeout = request_timeout
         self._slots = asyncio.Semaphore(max_in_flight)
+        self._thread: int | None = None  # the loop's thread: a completion there settles at once
+        # libev's timer heap keeps a cancelled timer, and through it the finished ResponseFuture and its rows, until
+        # every timer ahead of it came due: a fast stream then kept every page it had sent (~40 MB per million rows
+        # at 1,000-row pages), so under libev a page's rows are copied out of the driver's list and that list
+        # emptied. A loop timer drops its callback as it is cancelled: under DRIVER_IO=loop nothing needs cutting.
+        self._retains = not issubclass(session.cluster.connection_class, LoopConnection)
         self.refusals = refusals if refusals is not None else Refusals()
 
     async def execute(
@@ -66,7 +79,8 @@ class Database:
             statement.fetch_size = page_size
         await self._slots.acquire()
         loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Page] = loop.create_future()
+        self._thread = get_ident()
+        waiter: asyncio.Future[list[Row] | None] = loop.create_future()
         try:
             response = self.session.execute_async(statement, paging_state=paging_state, timeout=self.request_timeout)
         except Exception as exc:
@@ -74,19 +88,23 @@ class Database:
             raise self._failure(exc, statement) from exc
         # The slot is released when the driver answers, not when the awaiting task gives up: a cancelled request
         # still occupies a stream id until Cassandra replies or the request times out.
-        response.add_callbacks(
-            _on_rows,
-            _on_error,
-            callback_args=(response, loop, waiter, self),
-            errback_args=(response, loop, waiter, self),
-        )
+        args = (loop, waiter, self)
+        response.add_callbacks(_on_rows, _on_error, callback_args=args, errback_args=args)
         try:
-            page = await waiter
+            rows = await waiter
         except Exception as exc:
             raise self._failure(exc, statement) from exc
         if self.refusals.any_denied:
             self.refusals.permission_ok(_text(statement))
-        return page
+        if not rows:
+            return Page([], response._paging_state)  # a write has no rows (None)
+        if self._retains:
+            kept = list(rows)
+            rows.clear()  # the driver's own list, which its finished future keeps
+            rows = kept
+        # `_paging_state` is what ResultSet.paging_state returns: building a ResultSet only to read it cost ~1 us a
+        # reply (tests/db checks that the two agree on the pinned driver).
+        return Page(rows, response._paging_state)
 
     async def pages(self, statement: Statement, *, page_size: int, paging_state: bytes | None = None) -> Pages:
         """Yield pages in order, fetching page N+1 only after page N was taken and the consumer came back for more."""
@@ -117,58 +135,48 @@ def _text(statement: Statement) -> str:
     return str((prepared or statement).query_string)
 
 
+# The callbacks run where the driver completes the future (see the module's docstring); an exception in them would
+# be swallowed by the driver, so they do nothing that can raise.
+
+
 def _on_rows(
-    rows: list[Row],
-    response: ResponseFuture,
-    loop: asyncio.AbstractEventLoop,
-    waiter: asyncio.Future[Page],
-    db: Database,
+    rows: list[Row] | None, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[list[Row] | None], db: Database
 ) -> None:
-    # Runs on the driver's IO thread; an exception here would be swallowed by the driver, so nothing may raise.
-    try:
-        page = Page(list(rows) if rows else [], ResultSet(response, rows).paging_state)  # a write has no rows
-        if rows:
-            rows.clear()  # the driver's copy: see _settle
-    except BaseException as exc:
-        _hand_over(response, loop, waiter, db, None, exc)
-        return
-    _hand_over(response, loop, waiter, db, page, None)
+    _hand_over(loop, waiter, db, rows, None)
 
 
 def _on_error(
-    exc: BaseException,
-    response: ResponseFuture,
-    loop: asyncio.AbstractEventLoop,
-    waiter: asyncio.Future[Page],
-    db: Database,
+    exc: BaseException, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[list[Row] | None], db: Database
 ) -> None:
-    _hand_over(response, loop, waiter, db, None, exc)
+    _hand_over(loop, waiter, db, None, exc)
 
 
 def _hand_over(
-    response: ResponseFuture,
     loop: asyncio.AbstractEventLoop,
-    waiter: asyncio.Future[Page],
+    waiter: asyncio.Future[list[Row] | None],
     db: Database,
-    page: Page | None,
+    rows: list[Row] | None,
     exc: BaseException | None,
 ) -> None:
-    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-        loop.call_soon_threadsafe(_settle, response, waiter, db, page, exc)
+    if get_ident() == db._thread:
+        _settle(waiter, db, rows, exc)
+        return
+    try:  # noqa: SIM105 -- once per reply: try costs nothing in 3.11, contextlib.suppress builds an object
+        loop.call_soon_threadsafe(_settle, waiter, db, rows, exc)
+    except RuntimeError:
+        pass  # the loop is closed: nobody is waiting any more
 
 
 def _settle(
-    response: ResponseFuture, waiter: asyncio.Future[Page], db: Database, page: Page | None, exc: BaseException | None
+    waiter: asyncio.Future[list[Row] | None], db: Database, rows: list[Row] | None, exc: BaseException | None
 ) -> None:
-    # A finished ResponseFuture can outlive its request by a long time: the driver's timer heap drops a cancelled
-    # timeout only once every timer ahead of it has come due, and the timer holds the future. Through its callbacks
-    # the future would hold our waiter, and the waiter this page: a fast stream then kept every page it ever sent
-    # (~40 MB per million rows at 1,000-row pages). Cut both links: no callbacks, and an emptied row list.
-    response.clear_callbacks()
     db._done()
     if waiter.done():
-        return  # the awaiting task was cancelled; the answer is dropped
+        # The awaiting task was cancelled; the answer is dropped (under libev, emptied: see Database._retains).
+        if rows and db._retains:
+            rows.clear()
+        return
     if exc is not None:
         waiter.set_exception(exc)
-    elif page is not None:
-        waiter.set_result(page)
+    else:
+        waiter.set_result(rows)
