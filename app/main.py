@@ -26,6 +26,7 @@ from app.exceptions import ConfigError, StartupError
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
+from app.http.docs import DOCS_PATHS, fastapi_with_offline_docs
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.limits import Limits
 from app.http.observability import Observability
@@ -42,9 +43,8 @@ from app.rows.types import install_timestamp_guard
 
 log = logging.getLogger("app")
 
-DOCS_URL, REDOC_URL, OPENAPI_URL = "/docs", "/redoc", "/openapi.json"
-# Never queued or shed: an overloaded process must still say how it is, and describe itself.
-UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", DOCS_URL, f"{DOCS_URL}/oauth2-redirect", REDOC_URL, OPENAPI_URL)
+# Never queued or shed: an overloaded process must still say how it is, and describe itself (docs assets included).
+UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", *DOCS_PATHS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,13 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Middleware(AdmissionControl, limits=Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
         Middleware(ServerTimeout, seconds=settings.server_timeout, exempt=is_ingest),
     ]
-    app = FastAPI(
+    app = fastapi_with_offline_docs(  # FastAPI, with /docs and /redoc served offline (app/http/docs.py)
         title="Cassandra sample API (async-native)",
         summary="Animals and plants from Apache Cassandra or Astra DB, streamed.",
         version=__version__,
-        docs_url=DOCS_URL,
-        redoc_url=REDOC_URL,
-        openapi_url=OPENAPI_URL,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan(settings, PageStateCodec(secret)),
