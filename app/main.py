@@ -17,11 +17,12 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from app import __version__
-from app.config import Settings, load_settings
+from app.config import Mode, Settings, load_settings
 from app.db.cluster import connect, default_consistency, serial_consistency
+from app.db.credentials import watch_bundle_certificate
 from app.db.database import Database
 from app.db.schema import apply_schema
-from app.db.statements import Statements, prepare_statements
+from app.db.statements import CQL, Statements, prepare_statements
 from app.exceptions import ConfigError, StartupError
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
@@ -50,9 +51,9 @@ UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", *DOCS_PATHS)
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    secret = settings.page_state_secret.get_secret_value().encode() if settings.page_state_secret else None
-    if secret is None:
-        log.warning("PAGE_STATE_SECRET is not set: page tokens are valid only in this process")
+    secrets = settings.page_state_keys
+    if not secrets:
+        log.warning("PAGE_STATE_SECRETS is not set: page tokens are valid only in this process")
     middleware = [
         Middleware(OneLineStartupFailure),
         Middleware(Observability),
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan(settings, PageStateCodec(secret)),
+        lifespan=lifespan(settings, PageStateCodec(secrets, ttl=settings.page_state_ttl)),
         # FastAPI's native OpenTelemetry hooks look up the global providers on every request (~3% of a point
         # read's CPU); this service reports through /metrics (Prometheus) and JSON logs with request ids instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -97,7 +98,15 @@ def lifespan(
             except BaseException:
                 await anyio.to_thread.run_sync(cluster.shutdown)
                 raise
-        db = Database(session, request_timeout=settings.request_timeout, max_in_flight=settings.max_in_flight)
+        if settings.mode is Mode.ASTRA and settings.astra_db_secure_bundle_path is not None:
+            watch_bundle_certificate(settings.astra_db_secure_bundle_path)
+        db = Database(
+            session,
+            request_timeout=settings.request_timeout,
+            max_in_flight=settings.max_in_flight,
+            refusals=cluster.refusals,
+        )
+        db.refusals.set_essential(CQL.values())
         read_cl, write_cl = default_consistency(settings, cluster)
         engine = RowsEngine(
             db,

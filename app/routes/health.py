@@ -19,8 +19,17 @@ async def read_health() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", responses={503: {"model": ErrorBody, "description": "Cassandra unreachable"}})
+@router.get(
+    "/readyz",
+    responses={
+        502: {"model": ErrorBody, "description": "Cassandra refuses the service's credentials or permissions"},
+        503: {"model": ErrorBody, "description": "Cassandra unreachable"},
+    },
+)
 async def read_ready(backend: BackendDep) -> Response:
-    """A cheap query reached Cassandra; otherwise 503 (through the error mapping)."""
+    """A cheap query reached Cassandra; otherwise 503 (through the error mapping). 502 while Cassandra refuses the
+    service's credentials or one of its statements to its role (`app.db.credentials`), even if the query works."""
+    if (refused := backend.db.refusals.problem()) is not None:
+        raise refused
     version = await repository.ping(backend.db, backend.statements)
     return json_response({"status": "ready", "cassandra": version})

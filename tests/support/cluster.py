@@ -20,7 +20,7 @@ from app.db.cluster import connect
 from app.db.schema import apply_schema
 from tests.support.names import unique
 from tests.support.report import Report
-from tests.support.server import ROOT
+from tests.support.server import PAGE_STATE_SECRET, ROOT
 
 SCRIPT = ROOT / "scripts" / "cassandra"
 
@@ -123,7 +123,7 @@ def settings_for(cluster: LocalCluster, *, replication_factor: int = 1) -> Setti
         cassandra_contact_points=cluster.addresses,
         cassandra_keyspace=unique("faults_"),
         cassandra_replication=f"{{'class': 'SimpleStrategy', 'replication_factor': {replication_factor}}}",
-        page_state_secret="tests-only-secret",
+        page_state_secret=PAGE_STATE_SECRET,
     )
 
 

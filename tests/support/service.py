@@ -17,7 +17,7 @@ import httpx
 from app.config import Settings
 from tests.support.server import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
 
-API_KEY = "faults-key"
+API_KEY = "faults-key-0123456789"
 
 
 class Launch(Protocol):
