@@ -107,15 +107,17 @@ INSTANCE_HOSTS = ("127.0.0.2", "127.0.0.3")  # deploy/haproxy.cfg's defaults; no
 @pytest.fixture(scope="module")
 def scale_out(haproxy: str, three_nodes: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
     """Two `python -m app` (api1 on 127.0.0.2, api2 on 127.0.0.3, free ports) on one keyspace at RF 3 on the three
-    nodes, sharing one fresh PAGE_STATE_SECRET, behind haproxy with deploy/haproxy.cfg as shipped. A test that stops
-    an instance leaves it stopped: each test begins with `await scale_out.all_up()`. Everything still running is
-    stopped at the end."""
+    nodes, sharing one fresh PAGE_STATE_SECRETS key, behind haproxy with deploy/haproxy.cfg as shipped. A test that
+    stops an instance leaves it stopped: each test begins with `await scale_out.all_up()`. Everything still running
+    is stopped at the end."""
     logs = tmp_path_factory.mktemp("scale-out")
     settings = settings_for(three_nodes, replication_factor=3)
     create_schema(settings)
     secret = secrets.token_hex(32)
-    # The shipped timeouts (driver 5 s, server 10 s, drain 30 s).
-    env = service_env_for(settings, PAGE_STATE_SECRET=secret, REQUEST_TIMEOUT="5", SERVER_TIMEOUT="10")
+    # The shipped timeouts (driver 5 s, server 10 s, drain 30 s), and the cursor key as docs/deployment.md says to
+    # give it: PAGE_STATE_SECRETS (the rotatable form; both set is a start-up error, so the tests' default goes).
+    env = service_env_for(settings, PAGE_STATE_SECRETS=secret, REQUEST_TIMEOUT="5", SERVER_TIMEOUT="10")
+    del env["PAGE_STATE_SECRET"]
     instances = [
         Instance(name, *instance_address(host), env, logs) for name, host in zip(SERVERS, INSTANCE_HOSTS, strict=True)
     ]

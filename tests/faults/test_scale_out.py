@@ -2,8 +2,8 @@
 Debian's haproxy running deploy/haproxy.cfg as shipped, in front of the three nodes at RF 3.
 
 1. A cursor walk whose pages alternate between the instances (each asked directly, by its address) returns every
-   row once, in order: the sample's `format=page` cursor and the rows API's `pageState`. They share one
-   PAGE_STATE_SECRET, so a token one instance sealed opens on the other.
+   row once, in order: the sample's `format=page` cursor and the rows API's `pageState` (by primary key, and by
+   `where`). They share one PAGE_STATE_SECRETS key, so a token one instance sealed opens on the other.
 2. Load through the balancer while api1 is stopped with SIGTERM, started again, then killed with SIGKILL. Every
    request is counted; the only failures allowed are the ones the config's header says it cannot save: answers
    already under way on api1 when it was killed (each one is also in haproxy's log as cut by the server). A
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
@@ -128,7 +129,20 @@ async def test_cursor_walks_alternating_between_instances_are_exact(
             rows_page,
             max_pages,
         )
-    for name, done in (("the sample's cursor", sample), ("the rows API's pageState", rows)):
+        where = json.dumps({"genus": {"$eq": genus}})
+        rows_where = await walk(
+            clients,
+            f"/v2/keyspaces/{keyspace}/plants",
+            lambda token: {"where": where, "page-size": WALK_PAGE, **({"page-state": token} if token else {})},
+            rows_page,
+            max_pages,
+        )
+    walks = (
+        ("the sample's cursor", sample),
+        ("the rows API's pageState, by primary key", rows),
+        ("the rows API's pageState, by where", rows_where),
+    )
+    for name, done in walks:
         assert done.rows == species, f"{name}: {len(done.rows)} rows, {len(set(done.rows))} distinct, not in order"
         assert set(done.pages) == {"api1", "api2"}
         assert all(a != b for a, b in itertools.pairwise(done.pages)), done.pages
@@ -321,7 +335,7 @@ async def test_load_through_the_balancer_outlives_sigterm_and_sigkill_of_an_inst
     )
     steps = [
         ("both up", "start", "sigterm", ""),
-        ("api1 SIGTERMed until it exited", "sigterm", "exited", f" api1 drained and exited {exit_code}"),
+        ("api1 SIGTERMed until it exited", "sigterm", "exited", f" api1 drained and exited {exit_code};"),
         ("api1 down, restarted, until UP again", "exited", "up", ""),
         ("both up again", "up", "sigkill", ""),
         ("api1 SIGKILLed, until the end", "sigkill", "end", ""),

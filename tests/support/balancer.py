@@ -213,7 +213,7 @@ class ScaleOut:
     settings: Settings
     instances: list[Instance]
     balancer: Balancer
-    secret: str  # the PAGE_STATE_SECRET they share
+    secret: str  # the PAGE_STATE_SECRETS key they share
 
     def instance(self, name: str) -> Instance:
         return next(i for i in self.instances if i.name == name)
