@@ -14,7 +14,6 @@ import json
 import re
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,9 @@ import yaml
 
 from app.config import Settings
 from tests.support import dockerfile
+from tests.support.balancer import running_balancer
 from tests.support.debian import debian_binary
-from tests.support.server import ROOT, Server, free_port
+from tests.support.server import ROOT, Server
 
 K8S = ROOT / "deploy" / "k8s"
 MANIFESTS = sorted(K8S.glob("*.yaml"))
@@ -239,35 +239,13 @@ class StandIn(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def balanced(haproxy: str, server: Server, tmp_path: Path) -> Iterator[tuple[str, Path, http.server.HTTPServer]]:
     """haproxy with deploy/haproxy.cfg in front of a stand-in instance (api1) and the session's live one (api2)."""
-    listen, stats = free_port(), free_port()
     stand_in = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
     threading.Thread(target=stand_in.serve_forever, daemon=True).start()
-    environment = {
-        "API_LISTEN": f"127.0.0.1:{listen}",
-        "STATS_LISTEN": f"127.0.0.1:{stats}",
-        "API1": f"127.0.0.1:{stand_in.server_address[1]}",
-        "API2": server.url.removeprefix("http://"),
-    }
-    log = tmp_path / "haproxy.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [haproxy, "-db", "-f", str(HAPROXY_CFG)], env=environment, stdout=handle, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{listen}"
+    api1, api2 = f"127.0.0.1:{stand_in.server_address[1]}", server.url.removeprefix("http://")
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{url}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"haproxy did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
-        yield url, log, stand_in
+        with running_balancer(haproxy, api1, api2, tmp_path / "haproxy.log") as balancer:
+            yield balancer.url, balancer.log, stand_in
     finally:
-        process.terminate()
-        process.wait(10)
         stand_in.server_close()
 
 

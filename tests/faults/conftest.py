@@ -3,7 +3,8 @@
 Every node here is started, stopped, killed and wiped through `scripts/cassandra`, on its own addresses and home:
 one node on 127.0.0.11 (`.cassandra-faults/`), three on 127.0.0.31-33 (`.cassandra-3n/`). They are stopped when
 the session ends, whatever happened. The helpers live in tests/support/ (cluster.py, service.py, traffic.py,
-report.py).
+report.py, balancer.py). The scale-out test adds two instances of the service on 127.0.0.2 and 127.0.0.3 behind
+Debian's haproxy (installed with apt-get when missing, as root or with password-less sudo; else skipped).
 
 Measured times and counts go to the terminal (`-s`). They are written to `bench/results/faults.md` only when the
 run is asked to: FAULTS_REPORT=1 (`FAULTS_REPORT=1 scripts/test -m faults -s`); otherwise no tracked file changes.
@@ -11,6 +12,7 @@ run is asked to: FAULTS_REPORT=1 (`FAULTS_REPORT=1 scripts/test -m faults -s`); 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -21,7 +23,9 @@ from cassandra.concurrent import execute_concurrent_with_args
 from app.config import Settings
 from app.db.cluster import connect
 from tests.support import report
+from tests.support.balancer import SERVERS, Instance, ScaleOut, instance_address, running_balancer
 from tests.support.cluster import LocalCluster, create_schema, own_cluster, settings_for
+from tests.support.debian import debian_binary
 from tests.support.names import unique
 from tests.support.report import Report
 from tests.support.server import Server
@@ -86,6 +90,45 @@ def launch(tmp_path: Path) -> Iterator[Launch]:
             return server
 
         yield launch
+
+
+@pytest.fixture(scope="session")
+def haproxy() -> str:
+    """Debian's haproxy, installed with apt-get when missing; skipped with the reason where it cannot be had."""
+    binary, why = debian_binary("haproxy", "haproxy")
+    if binary is None:
+        pytest.skip(f"no haproxy can be had here: {why}")
+    return binary
+
+
+INSTANCE_HOSTS = ("127.0.0.2", "127.0.0.3")  # deploy/haproxy.cfg's defaults; no other test listens there
+
+
+@pytest.fixture(scope="module")
+def scale_out(haproxy: str, three_nodes: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
+    """Two `python -m app` (api1 on 127.0.0.2, api2 on 127.0.0.3, free ports) on one keyspace at RF 3 on the three
+    nodes, sharing one fresh PAGE_STATE_SECRETS key, behind haproxy with deploy/haproxy.cfg as shipped. A test that
+    stops an instance leaves it stopped: each test begins with `await scale_out.all_up()`. Everything still running
+    is stopped at the end."""
+    logs = tmp_path_factory.mktemp("scale-out")
+    settings = settings_for(three_nodes, replication_factor=3)
+    create_schema(settings)
+    secret = secrets.token_hex(32)
+    # The shipped timeouts (driver 5 s, server 10 s, drain 30 s), and the cursor key as docs/deployment.md says to
+    # give it: PAGE_STATE_SECRETS (the rotatable form; both set is a start-up error, so the tests' default goes).
+    env = service_env_for(settings, PAGE_STATE_SECRETS=secret, REQUEST_TIMEOUT="5", SERVER_TIMEOUT="10")
+    del env["PAGE_STATE_SECRET"]
+    instances = [
+        Instance(name, *instance_address(host), env, logs) for name, host in zip(SERVERS, INSTANCE_HOSTS, strict=True)
+    ]
+    with ExitStack() as stop:
+        for instance in instances:
+            stop.callback(instance.stop)
+            instance.start()
+        api1, api2 = (instance.address for instance in instances)
+        balancer = stop.enter_context(running_balancer(haproxy, api1, api2, logs / "haproxy.log"))
+        print(f"[scale-out] logs in {logs}", flush=True)
+        yield ScaleOut(settings, instances, balancer, secret)
 
 
 @pytest.fixture(scope="session", autouse=True)

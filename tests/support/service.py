@@ -26,19 +26,27 @@ class Launch(Protocol):
     def __call__(self, settings: Settings, *, workers: int = 1, **env: str) -> Server: ...
 
 
-def start_service(env: dict[str, str], log: Path, *, workers: int = 1, timeout: float = 90) -> Server:
-    """`python -m app` on a free port, ready once /readyz answers 200."""
-    port = free_port()
+def start_service(
+    env: dict[str, str],
+    log: Path,
+    *,
+    workers: int = 1,
+    timeout: float = 90,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+) -> Server:
+    """`python -m app` on `host` and `port` (a free one by default), ready once /readyz answers 200."""
+    port = port or free_port(host)
     with log.open("wb") as handle:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            [sys.executable, "-m", "app", "--host", host, "--port", str(port), "--workers", str(workers)],
             cwd=ROOT,
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a test's SIGTERM reaches the server alone, not pytest
         )
-    return wait_until_answering(Server(f"http://127.0.0.1:{port}", process, log), "/readyz", timeout)
+    return wait_until_answering(Server(f"http://{host}:{port}", process, log), "/readyz", timeout)
 
 
 def service_env_for(settings: Settings, **extra: str) -> dict[str, str]:

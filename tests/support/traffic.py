@@ -70,6 +70,7 @@ class Traffic:
     concurrency: int = 4
     pause: float = 0.02
     client_timeout: float = 30.0
+    limit: int | None = None  # requests in all; the loops stop once it is reached
     outcomes: list[Outcome] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -88,7 +89,7 @@ class Traffic:
         kinds = list(self.requests)
         # One connection pool per loop: a loop keeps its keep-alive connection, as a real client would.
         async with api_client(self.base_url, self.client_timeout) as client:
-            while not self._stop.is_set():
+            while not self._stop.is_set() and (self.limit is None or self._n < self.limit):
                 self._n += 1
                 n = self._n
                 kind = kinds[n % len(kinds)]
