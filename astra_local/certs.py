@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -155,6 +159,21 @@ def make_certificates(folder: Path, *, addresses: list[str], label: str = "astra
 
 
 def _write(path: Path, data: bytes, *, secret: bool = False) -> None:
-    path.write_bytes(data)
     if secret:
-        path.chmod(0o600)
+        write_private(path, data)
+    else:
+        path.write_bytes(data)
+
+
+@contextmanager
+def private_file(path: Path) -> Iterator[BinaryIO]:
+    """`path` opened for writing, readable by its owner only from its first byte (never the umask's 0644 first)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(descriptor, "wb") as handle:
+        os.fchmod(descriptor, 0o600)  # a file that was already there keeps its mode through O_CREAT: narrow it now
+        yield handle
+
+
+def write_private(path: Path, data: bytes) -> None:
+    with private_file(path) as handle:
+        handle.write(data)

@@ -29,7 +29,7 @@ from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import DCAwareRoundRobinPolicy
 
-from astra_local.certs import TlsFiles, make_certificates
+from astra_local.certs import TlsFiles, make_certificates, private_file, write_private
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_DC = "datacenter1"
@@ -110,8 +110,7 @@ def load_state(layout: Layout) -> dict[str, Any]:
 
 
 def save_state(layout: Layout, state: dict[str, Any]) -> None:
-    layout.state_file.write_text(json.dumps(state, indent=2) + "\n")
-    layout.state_file.chmod(0o600)
+    write_private(layout.state_file, (json.dumps(state, indent=2) + "\n").encode())
 
 
 def prepare(layout: Layout) -> None:
@@ -346,12 +345,11 @@ def write_bundle(tls: TlsFiles, target: Path, *, host: str, port: int) -> Path:
     config = {"host": host, "port": port, "localDC": LOCAL_DC}
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+    with private_file(partial) as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("config.json", json.dumps(config, indent=2))
         bundle.write(tls.ca_cert, "ca.crt")
         bundle.write(tls.client_cert, "cert")
         bundle.write(tls.client_key, "key")
-    partial.chmod(0o600)
     partial.replace(target)
     return target
 
@@ -362,14 +360,16 @@ def bundle(layout: Layout) -> None:
     if "token_secret" not in state:
         raise StandInError("no stand-in here yet: run `scripts/astra-local start`")
     write_bundle(layout.tls, layout.bundle, host=layout.address, port=layout.metadata_port)
-    layout.env_file.write_text(
-        "# Written by scripts/astra-local: the local Astra stand-in. Use: set -a; . .astra-local/env; scripts/run\n"
-        f"ASTRA_DB_CLIENT_ID={TOKEN_ROLE}\n"
-        f"ASTRA_DB_CLIENT_SECRET={state['token_secret']}\n"
-        f"ASTRA_DB_SECURE_BUNDLE_PATH={layout.bundle}\n"
-        f"ASTRA_DB_KEYSPACE={state['keyspace']}\n"
+    write_private(
+        layout.env_file,
+        (
+            "# Written by scripts/astra-local: the local Astra stand-in. Use: set -a; . .astra-local/env; scripts/run\n"
+            f"ASTRA_DB_CLIENT_ID={TOKEN_ROLE}\n"
+            f"ASTRA_DB_CLIENT_SECRET={state['token_secret']}\n"
+            f"ASTRA_DB_SECURE_BUNDLE_PATH={layout.bundle}\n"
+            f"ASTRA_DB_KEYSPACE={state['keyspace']}\n"
+        ).encode(),
     )
-    layout.env_file.chmod(0o600)
     print(f"==> Bundle {layout.bundle}")
     print(f"==> Variables in {layout.env_file}  (set -a; . {layout.env_file}; scripts/run)")
 
