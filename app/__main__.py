@@ -7,13 +7,18 @@ streams finish for up to SHUTDOWN_DRAIN_SECONDS, then runs the lifespan's shutdo
 several workers each worker drains on its own; the supervisor also closes its copy of the listening socket at once,
 so new connections are refused instead of waiting in a backlog nobody will accept from. A worker whose start-up
 fails stops the supervisor, which then exits with the worker's status (3), as a single process does.
+
+Workers inherit the supervisor's environment, which is how settings decided here reach them: a cursor secret
+shared by the workers when none is configured, and `--local-demo`'s anonymous writes.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import resource
+import secrets
 import signal
 import socket
 import sys
@@ -22,16 +27,15 @@ from types import FrameType
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from app.config import Settings, load_settings
+from app.config import Mode, Settings, is_loopback, load_settings
 from app.exceptions import ConfigError
 from app.http.server import PROTOCOL, ServiceConfig
 from app.logs import configure_logging
 
-log = logging.getLogger("app.main")
-
 STARTUP_FAILURE = 3
 # Descriptors a process needs beside its client connections: the driver's sockets, logs, the listener, imports.
 FD_RESERVE = 128
+log = logging.getLogger("app.launcher")
 
 
 class DrainingSupervisor(Multiprocess):
@@ -80,11 +84,69 @@ def _drained(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def share_page_state_secret(settings: Settings, workers: int) -> None:
+    """Several workers and no cursor secret: make one for all of them, or each would refuse the others' cursors."""
+    if workers > 1 and not settings.page_state_keys:
+        os.environ["PAGE_STATE_SECRETS"] = secrets.token_urlsafe(32)
+        log.warning(
+            "PAGE_STATE_SECRETS is not set: made one for the %d workers; cursors do not outlive this process, set it "
+            "to share them with restarts and other replicas",
+            workers,
+        )
+
+
+def why_not_local_demo(settings: Settings, host: str) -> str | None:
+    """None when this is the local demo: the node scripts/run starts (no CASSANDRA_CONTACT_POINTS configured, no
+    password), every contact point and the listening address loopback. Otherwise why anonymous writes stay closed."""
+    if settings.mode is Mode.ASTRA:
+        return "the database is Astra DB"
+    if "cassandra_contact_points" in settings.model_fields_set:
+        return "CASSANDRA_CONTACT_POINTS names a cluster of your own, not the local demo node"
+    if settings.cassandra_username:
+        return "Cassandra is configured with CASSANDRA_USERNAME"
+    remote = [point for point in settings.cassandra_contact_points if not is_loopback(point)]
+    if remote:
+        return f"the contact point {remote[0]} is not a loopback address"
+    if not is_loopback(host):
+        return f"the service listens on {host}, not on a loopback address"
+    return None
+
+
+def apply_local_demo(settings: Settings, host: str) -> bool:
+    """`--local-demo` (scripts/run): anonymous writes on for the local demo node, if that is safe.
+
+    Configured keys or an explicit ALLOW_ANONYMOUS_WRITES always win. Returns whether writes were opened."""
+    if settings.api_keys or "allow_anonymous_writes" in settings.model_fields_set:
+        return False
+    reason = why_not_local_demo(settings, host)
+    if reason is None:
+        os.environ["ALLOW_ANONYMOUS_WRITES"] = "true"
+        log.warning(
+            "writes are open to anyone (the local demo: a local node, served on %s): set API_KEYS=key1,key2 to "
+            "require a key",
+            host,
+        )
+        return True
+    log.warning(
+        "writes are closed: %s, so the local demo's anonymous writes stay off. Set API_KEYS=key1,key2 to accept "
+        "writes with a key, or ALLOW_ANONYMOUS_WRITES=true to let anyone who reaches %s write",
+        reason,
+        host,
+    )
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1, help="processes, each with its own Cluster (after fork)")
+    parser.add_argument(
+        "--local-demo",
+        action="store_true",
+        help="open anonymous writes if that is safe: the local node scripts/run starts, served on loopback, and "
+        "no API_KEYS or ALLOW_ANONYMOUS_WRITES configured (scripts/run passes it)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -94,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)  # the supervisor's own lines are JSON too; each worker does it again
     log.info("memory bound per process: %s", settings.memory_bound.describe())
     fit_descriptors(settings)
+    share_page_state_secret(settings, args.workers)
+    if args.local_demo:
+        apply_local_demo(settings, args.host)
     config = ServiceConfig(
         "app.main:app",
         host=args.host,

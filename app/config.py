@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +26,8 @@ ASTRA_FIELDS = tuple(name.lower() for name in ASTRA_VARIABLES)
 # `\Z`, not `$`: `$` also matches before a trailing newline. Use it with `fullmatch` (`match` is safe too).
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}\Z")
 MIN_KEY_LENGTH = 16  # characters of an API key (or METRICS_KEY): shorter ones are refused at start-up
+MIN_PAGE_STATE_SECRET_BYTES = 32
+MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
 
 
@@ -69,6 +72,22 @@ class Settings(BaseSettings):
     cassandra_protocol_version: int | None = Field(
         default=None, ge=3, le=5, description="pin the native protocol version (default: negotiated; 4 on Astra)"
     )
+    cassandra_tls_ca_file: Path | None = Field(
+        default=None,
+        description="TLS to the nodes: the CA certificate(s) that signed them (PEM); setting it turns TLS on, with "
+        "host-name checking (each node's certificate must name the address the driver connects to)",
+    )
+    cassandra_tls_cert_file: Path | None = Field(
+        default=None, description="TLS: this service's client certificate (PEM), for nodes that require one"
+    )
+    cassandra_tls_key_file: Path | None = Field(
+        default=None, description="TLS: the private key of CASSANDRA_TLS_CERT_FILE (PEM, unencrypted)"
+    )
+    cassandra_allow_plaintext: bool = Field(
+        default=False,
+        description="let CASSANDRA_PASSWORD cross the network without TLS to a contact point that is not loopback "
+        "(refused otherwise)",
+    )
 
     # Behaviour
     read_consistency: str | None = Field(
@@ -110,7 +129,16 @@ class Settings(BaseSettings):
         description="seconds a connection may take to send a request's headers, from connecting or from the first "
         "byte of its next request; then it is closed (python -m app)",
     )
-    reconnect_delay: float = Field(default=1.0, gt=0, le=60, description="seconds between reconnection attempts")
+    reconnect_delay: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="seconds before the first attempt to reconnect to a node; each further attempt waits twice as "
+        "long (±15%), up to RECONNECT_MAX_DELAY",
+    )
+    reconnect_max_delay: float = Field(
+        default=10.0, gt=0, le=600, description="the longest wait between two reconnection attempts, seconds"
+    )
     speculative_delay: float = Field(
         default=0.5, ge=0, le=60, description="seconds before an idempotent request also goes to another node (0: off)"
     )
@@ -146,7 +174,19 @@ class Settings(BaseSettings):
         "a JSON array is cut",
     )
     page_state_secret: SecretStr | None = Field(
-        default=None, description="key that seals cursor tokens (default: random per process; scripts/run sets one)"
+        default=None,
+        description="the key that seals cursor tokens, at least 32 bytes: the same as a one-element PAGE_STATE_SECRETS",
+    )
+    page_state_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated keys for cursor tokens, each at least 32 bytes: the first seals, any opens "
+        "(rotation). Default: a random key per process; `python -m app --workers N` makes one for its workers",
+    )
+    page_state_ttl: int = Field(
+        default=86_400,
+        ge=1,
+        le=30 * 86_400,
+        description="seconds a cursor token is accepted after it was issued (then 400 bad_page_state)",
     )
     init_schema_on_startup: bool = Field(
         default=False,
@@ -251,7 +291,12 @@ class Settings(BaseSettings):
     def _lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("api_keys", "cassandra_contact_points", "rows_keyspaces", mode="before")
+    @field_validator("cassandra_tls_ca_file", "cassandra_tls_cert_file", "cassandra_tls_key_file", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_keys", "cassandra_contact_points", "rows_keyspaces", "page_state_secrets", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -287,6 +332,10 @@ class Settings(BaseSettings):
             raise ConfigError(f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)")
         if self.max_page_size < self.page_size:
             raise ConfigError("PAGE_SIZE is larger than MAX_PAGE_SIZE")
+        if self.reconnect_max_delay < self.reconnect_delay:
+            raise ConfigError("RECONNECT_DELAY is larger than RECONNECT_MAX_DELAY")
+        self._check_tls(astra=bool(present))
+        self._check_page_state_secrets()
         short = sum(len(key.get_secret_value()) < MIN_KEY_LENGTH for key in self.api_keys)
         if short:
             raise ConfigError(f"API_KEYS: {short} key(s) shorter than {MIN_KEY_LENGTH} characters")
@@ -303,6 +352,55 @@ class Settings(BaseSettings):
         if self.memory_budget_mb and bound.total > self.memory_budget_mb * MIB:
             raise ConfigError(f"the limits can hold more memory than MEMORY_BUDGET_MB allows: {bound.describe()}")
         return self
+
+    def _check_tls(self, *, astra: bool) -> None:
+        files = {
+            "CASSANDRA_TLS_CA_FILE": self.cassandra_tls_ca_file,
+            "CASSANDRA_TLS_CERT_FILE": self.cassandra_tls_cert_file,
+            "CASSANDRA_TLS_KEY_FILE": self.cassandra_tls_key_file,
+        }
+        given = [name for name, value in files.items() if value is not None]
+        if astra and given:
+            raise ConfigError(f"{', '.join(given)} set with an Astra bundle: the bundle brings its own TLS")
+        if (self.cassandra_tls_cert_file is None) != (self.cassandra_tls_key_file is None):
+            raise ConfigError("CASSANDRA_TLS_CERT_FILE and CASSANDRA_TLS_KEY_FILE go together: set both or neither")
+        if self.cassandra_tls_cert_file is not None and self.cassandra_tls_ca_file is None:
+            raise ConfigError(
+                "CASSANDRA_TLS_CERT_FILE needs CASSANDRA_TLS_CA_FILE, the CA that signed the nodes' certificates "
+                "(/etc/ssl/certs/ca-certificates.crt for a public CA)"
+            )
+        if astra or self.tls or not self.cassandra_username or self.cassandra_allow_plaintext:
+            return
+        remote = [point for point in self.cassandra_contact_points if not is_loopback(point)]
+        if remote:
+            raise ConfigError(
+                f"CASSANDRA_USERNAME/CASSANDRA_PASSWORD would cross the network in clear text to {remote[0]}: set "
+                "CASSANDRA_TLS_CA_FILE (TLS to the nodes), or CASSANDRA_ALLOW_PLAINTEXT=true to accept that"
+            )
+
+    def _check_page_state_secrets(self) -> None:
+        if self.page_state_secret is not None and self.page_state_secrets:
+            raise ConfigError("both PAGE_STATE_SECRET and PAGE_STATE_SECRETS are set: keep PAGE_STATE_SECRETS only")
+        name = "PAGE_STATE_SECRETS" if self.page_state_secrets else "PAGE_STATE_SECRET"
+        keys = self.page_state_keys
+        for number, key in enumerate(keys, start=1):
+            if len(key) < MIN_PAGE_STATE_SECRET_BYTES:
+                which = f"secret {number} of {len(keys)}" if len(keys) > 1 else "the secret"
+                raise ConfigError(
+                    f"{name}: {which} is {len(key)} bytes, and each must be at least {MIN_PAGE_STATE_SECRET_BYTES} "
+                    f"(make one with: {MAKE_A_SECRET})"
+                )
+
+    @property
+    def tls(self) -> bool:
+        """TLS to self-hosted nodes (Astra's comes with its bundle)."""
+        return self.cassandra_tls_ca_file is not None
+
+    @property
+    def page_state_keys(self) -> list[bytes]:
+        """The cursor secrets, sealing one first; empty when none is configured."""
+        secrets = self.page_state_secrets or ([self.page_state_secret] if self.page_state_secret else [])
+        return [secret.get_secret_value().encode() for secret in secrets]
 
     @property
     def connection_limit(self) -> int:
@@ -333,7 +431,18 @@ class Settings(BaseSettings):
         if self.mode is Mode.ASTRA:
             return f"Astra DB via bundle {self.astra_db_secure_bundle_path}, keyspace {self.keyspace}"
         points = ",".join(self.cassandra_contact_points)
-        return f"Cassandra at {points}:{self.cassandra_port}, keyspace {self.keyspace}"
+        tls = " over TLS" if self.tls else ""
+        return f"Cassandra at {points}:{self.cassandra_port}{tls}, keyspace {self.keyspace}"
+
+
+def is_loopback(host: str) -> bool:
+    """An address (or `localhost`) that never leaves this machine; any other name counts as remote."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 MIB = 1024 * 1024

@@ -17,15 +17,17 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from app import __version__
-from app.config import Settings, load_settings
+from app.config import Mode, Settings, load_settings
 from app.db.cluster import connect, default_consistency, serial_consistency
+from app.db.credentials import watch_bundle_certificate
 from app.db.database import Database
 from app.db.schema import apply_schema
-from app.db.statements import Statements, prepare_statements
+from app.db.statements import CQL, Statements, prepare_statements
 from app.exceptions import ConfigError, StartupError
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
+from app.http.docs import DOCS_PATHS, fastapi_with_offline_docs
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.limits import Limits
 from app.http.observability import Observability
@@ -33,7 +35,7 @@ from app.http.startup import OneLineStartupFailure, refuse_to_start, report_star
 from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
 from app.page_state import PageStateCodec
-from app.routes import animals, health, metrics, plants, rows
+from app.routes import animals, health, metrics, plants, rows, schemas
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
 from app.rows.ingest import is_ingest
@@ -42,17 +44,16 @@ from app.rows.types import install_timestamp_guard
 
 log = logging.getLogger("app")
 
-DOCS_URL, REDOC_URL, OPENAPI_URL = "/docs", "/redoc", "/openapi.json"
-# Never queued or shed: an overloaded process must still say how it is, and describe itself.
-UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", DOCS_URL, f"{DOCS_URL}/oauth2-redirect", REDOC_URL, OPENAPI_URL)
+# Never queued or shed: an overloaded process must still say how it is, and describe itself (docs assets included).
+UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", *DOCS_PATHS)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    secret = settings.page_state_secret.get_secret_value().encode() if settings.page_state_secret else None
-    if secret is None:
-        log.warning("PAGE_STATE_SECRET is not set: page tokens are valid only in this process")
+    secrets = settings.page_state_keys
+    if not secrets:
+        log.warning("PAGE_STATE_SECRETS is not set: page tokens are valid only in this process")
     middleware = [
         Middleware(OneLineStartupFailure),
         Middleware(Observability),
@@ -61,16 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Middleware(AdmissionControl, limits=Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
         Middleware(ServerTimeout, seconds=settings.server_timeout, exempt=is_ingest),
     ]
-    app = FastAPI(
+    app = fastapi_with_offline_docs(  # FastAPI, with /docs and /redoc served offline (app/http/docs.py)
         title="Cassandra sample API (async-native)",
         summary="Animals and plants from Apache Cassandra or Astra DB, streamed.",
         version=__version__,
-        docs_url=DOCS_URL,
-        redoc_url=REDOC_URL,
-        openapi_url=OPENAPI_URL,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan(settings, PageStateCodec(secret)),
+        lifespan=lifespan(settings, PageStateCodec(secrets, ttl=settings.page_state_ttl)),
         # FastAPI's native OpenTelemetry hooks look up the global providers on every request (~3% of a point
         # read's CPU); this service reports through /metrics (Prometheus) and JSON logs with request ids instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -78,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (animals.router, plants.router, health.router, metrics.router):
         app.include_router(router)
     app.router.routes.extend(rows.routes())
+    app.router.routes.extend(schemas.routes())
     return app
 
 
@@ -99,7 +98,15 @@ def lifespan(
             except BaseException:
                 await anyio.to_thread.run_sync(cluster.shutdown)
                 raise
-        db = Database(session, request_timeout=settings.request_timeout, max_in_flight=settings.max_in_flight)
+        if settings.mode is Mode.ASTRA and settings.astra_db_secure_bundle_path is not None:
+            watch_bundle_certificate(settings.astra_db_secure_bundle_path)
+        db = Database(
+            session,
+            request_timeout=settings.request_timeout,
+            max_in_flight=settings.max_in_flight,
+            refusals=cluster.refusals,
+        )
+        db.refusals.set_essential(CQL.values())
         read_cl, write_cl = default_consistency(settings, cluster)
         engine = RowsEngine(
             db,

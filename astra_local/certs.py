@@ -8,11 +8,9 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -92,6 +90,7 @@ def _issue(
     ca: bool = False,
     usage: list[x509.ObjectIdentifier] | None = None,
     addresses: list[str] | None = None,
+    validity: datetime.timedelta = VALIDITY,
 ) -> x509.Certificate:
     now = datetime.datetime.now(datetime.UTC)
     builder = (
@@ -101,7 +100,7 @@ def _issue(
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + VALIDITY)
+        .not_valid_after(now + validity)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
@@ -132,7 +131,7 @@ def _issue(
 def make_certificates(folder: Path, *, addresses: list[str], label: str = "astra-local") -> TlsFiles:
     """A fresh CA, a server certificate for `addresses` and a client certificate, written under `folder` (0600 keys)."""
     files = TlsFiles(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     ca_key = _key()
     ca_cert = _issue(f"{label} CA", ca_key, _name(f"{label} CA"), ca_key, ca=True)
     server_key = _key()
@@ -158,6 +157,31 @@ def make_certificates(folder: Path, *, addresses: list[str], label: str = "astra
     return files
 
 
+def issue_client_certificate(
+    tls: TlsFiles, folder: Path, *, validity: datetime.timedelta = VALIDITY, label: str = "astra-local"
+) -> TlsFiles:
+    """Another client certificate from the CA in `tls` (one that expires soon, say), in a TlsFiles of `folder`:
+    the CA certificate beside it, no server files."""
+    ca_key = serialization.load_pem_private_key(tls.ca_key.read_bytes(), password=None)
+    assert isinstance(ca_key, rsa.RSAPrivateKey)
+    ca_cert = x509.load_pem_x509_certificate(tls.ca_cert.read_bytes())
+    files = TlsFiles(folder)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    client_key = _key()
+    client_cert = _issue(
+        f"{label} client",
+        client_key,
+        ca_cert.subject,
+        ca_key,
+        usage=[ExtendedKeyUsageOID.CLIENT_AUTH],
+        validity=validity,
+    )
+    _write(files.ca_cert, _pem(ca_cert))
+    _write(files.client_cert, _pem(client_cert))
+    _write(files.client_key, _pkcs8(client_key), secret=True)
+    return files
+
+
 def _write(path: Path, data: bytes, *, secret: bool = False) -> None:
     if secret:
         write_private(path, data)
@@ -165,15 +189,15 @@ def _write(path: Path, data: bytes, *, secret: bool = False) -> None:
         path.write_bytes(data)
 
 
-@contextmanager
-def private_file(path: Path) -> Iterator[BinaryIO]:
-    """`path` opened for writing, readable by its owner only from its first byte (never the umask's 0644 first)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(descriptor, "wb") as handle:
-        os.fchmod(descriptor, 0o600)  # a file that was already there keeps its mode through O_CREAT: narrow it now
-        yield handle
-
-
 def write_private(path: Path, data: bytes) -> None:
-    with private_file(path) as handle:
-        handle.write(data)
+    """Write a secret readable by its owner only from the first byte: a new file made 0600, then renamed over
+    `path` (so a file that was there with a wider mode is replaced, not rewritten in place)."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

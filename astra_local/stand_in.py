@@ -8,9 +8,11 @@ Layout under ASTRA_LOCAL_DIR (default `.astra-local/`): `tls/` (CA, server, clie
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
+import re
 import secrets
 import signal
 import ssl
@@ -29,7 +31,7 @@ from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import DCAwareRoundRobinPolicy
 
-from astra_local.certs import TlsFiles, make_certificates, private_file, write_private
+from astra_local.certs import TlsFiles, make_certificates, write_private
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_DC = "datacenter1"
@@ -37,6 +39,7 @@ ADMIN_ROLE = "astra_admin"
 TOKEN_ROLE = "token"
 BUNDLE_NAME = "secure-connect-astra-local.zip"
 WAIT_SECONDS = 30.0
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}")
 
 
 class StandInError(Exception):
@@ -55,13 +58,17 @@ class Layout:
 
     @classmethod
     def from_env(cls) -> Layout:
+        keyspace = os.environ.get("ASTRA_LOCAL_KEYSPACE", "astra_local")
+        if not IDENTIFIER.fullmatch(keyspace):
+            # It is spliced into CREATE KEYSPACE and GRANT: a plain identifier only.
+            raise StandInError(f"ASTRA_LOCAL_KEYSPACE={keyspace!r} is not a CQL identifier (letters, digits, _)")
         return cls(
             home=Path(os.environ.get("ASTRA_LOCAL_DIR", ROOT / ".astra-local")).resolve(),
             address=os.environ.get("ASTRA_LOCAL_ADDRESS")
             or f"127.0.0.{int(os.environ.get('ASTRA_LOCAL_ADDRESS_BASE', '20')) + 1}",
             cql_port=9042,
             metadata_port=int(os.environ.get("ASTRA_LOCAL_METADATA_PORT", "29080")),
-            keyspace=os.environ.get("ASTRA_LOCAL_KEYSPACE", "astra_local"),
+            keyspace=keyspace,
         )
 
     @property
@@ -115,7 +122,7 @@ def save_state(layout: Layout, state: dict[str, Any]) -> None:
 
 def prepare(layout: Layout) -> None:
     """Certificates, secrets and the yaml lines that make the node look like Astra; kept across restarts."""
-    layout.home.mkdir(parents=True, exist_ok=True)
+    layout.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not layout.tls.complete():
         print(f"==> Making a private CA, a server and a client certificate in {layout.tls.folder}")
         make_certificates(layout.tls.folder, addresses=[layout.address])
@@ -344,13 +351,13 @@ def write_bundle(tls: TlsFiles, target: Path, *, host: str, port: int) -> Path:
     """A Secure Connect Bundle in Astra's layout: config.json, ca.crt, cert, key at the zip's root."""
     config = {"host": host, "port": port, "localDC": LOCAL_DC}
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".zip.tmp")
-    with private_file(partial) as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+    archive = io.BytesIO()  # the zip holds the client key: it is written 0600 in one go, never wider
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("config.json", json.dumps(config, indent=2))
         bundle.write(tls.ca_cert, "ca.crt")
         bundle.write(tls.client_cert, "cert")
         bundle.write(tls.client_key, "key")
-    partial.replace(target)
+    write_private(target, archive.getvalue())
     return target
 
 
@@ -390,10 +397,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # The driver logs each failed attempt with a traceback; the step reports its own one line instead.
     logging.basicConfig(level=logging.CRITICAL, format="%(name)s: %(message)s")
-    layout = Layout.from_env()
-    if args[0] == "metadata-status":
-        return 0 if metadata_status(layout) else 1
     try:
+        layout = Layout.from_env()
+        if args[0] == "metadata-status":
+            return 0 if metadata_status(layout) else 1
         COMMANDS[args[0]](layout)
     except StandInError as exc:
         print(f"scripts/astra-local: {exc}", file=sys.stderr)

@@ -1,68 +1,34 @@
 """A TCP proxy that delays every answer from Cassandra by a fixed time: a database that is not on this machine.
 
 Usage: python -m bench.delay_proxy LISTEN_PORT TARGET_PORT DELAY_MS (on 127.0.0.1). Requests pass at once;
-answers are held DELAY_MS, in order, so each round trip to Cassandra takes DELAY_MS longer.
+answers are held DELAY_MS, in order, so each round trip to Cassandra takes DELAY_MS longer. Runs until SIGTERM or
+SIGINT. The proxy itself is tests/support/tcp_proxy.py's TcpProxy (here on a uvloop loop), the one the tests cut.
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
+import signal
 import sys
 
 import uvloop
 
-CHUNK = 65536
+from tests.support.tcp_proxy import TcpProxy
 
 
-async def _forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+def main(argv: list[str]) -> None:
+    if len(argv) != 3:
+        sys.exit(__doc__)
+    listen_port, target_port, delay_ms = int(argv[0]), int(argv[1]), float(argv[2])
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # before the proxy's thread starts: it inherits the mask
+    proxy = TcpProxy(
+        "127.0.0.1", listen_port, "127.0.0.1", target_port, delay=delay_ms / 1000, loop_factory=uvloop.new_event_loop
+    )
     try:
-        while data := await reader.read(CHUNK):
-            writer.write(data)
-            await writer.drain()
-    except OSError:
-        pass
+        signal.sigwait(stop)
     finally:
-        writer.close()
-
-
-async def _delayed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
-
-    async def release() -> None:
-        while True:
-            due, data = await queue.get()
-            if not data:
-                writer.close()
-                return
-            if (wait := due - loop.time()) > 0:
-                await asyncio.sleep(wait)
-            writer.write(data)
-
-    releaser = asyncio.ensure_future(release())
-    try:
-        while data := await reader.read(CHUNK):
-            queue.put_nowait((loop.time() + delay, data))
-    except OSError:
-        pass
-    queue.put_nowait((loop.time() + delay, b""))
-    await releaser
-
-
-async def main(listen_port: int, target_port: int, delay_ms: float) -> None:
-    async def accept(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
-        for end in (client_writer, upstream_writer):  # small answers must not wait for Nagle
-            end.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await asyncio.gather(
-            _forward(client_reader, upstream_writer), _delayed(upstream_reader, client_writer, delay_ms / 1000)
-        )
-
-    server = await asyncio.start_server(accept, "127.0.0.1", listen_port)
-    async with server:
-        await server.serve_forever()
+        proxy.close()
 
 
 if __name__ == "__main__":
-    uvloop.run(main(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])))
+    main(sys.argv[1:])

@@ -118,7 +118,7 @@ def start_service(concurrency: int, log_path: Path) -> Service:
         CASSANDRA_KEYSPACE=dataset.KEYSPACE,
         ROWS_KEYSPACES=dataset.KEYSPACE,
         ROWS_INGEST_CONCURRENCY=str(concurrency),
-        PAGE_STATE_SECRET="bench",
+        PAGE_STATE_SECRET="bench-only-page-state-secret-0123456789",
         LOG_LEVEL="warning",
         ALLOW_ANONYMOUS_WRITES="true",  # the benchmark measures the data path, not auth (as bench/run.py)
     )

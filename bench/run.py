@@ -85,7 +85,11 @@ def start(name: str, target: str, logs: Path, **extra_env: str) -> Service:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASTRA_DB_", "CASSANDRA_"))}
     # Writes are open (no API key) for every variant alike: the benchmark measures the data path, not auth.
-    env.update(CASSANDRA_KEYSPACE=dataset.KEYSPACE, PAGE_STATE_SECRET="bench", LOG_LEVEL="warning")
+    env.update(
+        CASSANDRA_KEYSPACE=dataset.KEYSPACE,
+        PAGE_STATE_SECRET="bench-only-page-state-secret-0123456789",
+        LOG_LEVEL="warning",
+    )
     env.update(ALLOW_ANONYMOUS_WRITES="true", **extra_env)
     command = [
         PYTHON,

@@ -5,8 +5,9 @@
 #   find_java                print the first Java 11 or 17 found (its bin/java); exit 1 when none fits
 #   java_apt_needs           print openjdk-17-jre-headless when no Java fits, nothing otherwise
 #   python_apt_needs         print the Debian packages missing for python3 -m venv
-#   ensure_venv              .venv with the pinned packages of pyproject's [test] extra (see pip_install)
-#   pip_install NAME EXTRAS  pip install -c requirements.lock -e ".[EXTRAS]" unless .venv/.NAME-<hash> says it is done
+#   ensure_venv              .venv with requirements-test.lock (the service and its [test] extra), see pip_install
+#   pip_install NAME LOCK    scripts/install-locked .venv/bin/python LOCK --editable (hash-checked), unless
+#                            .venv/.NAME-<hash> says it is done
 #   ensure_local_node        start the local Cassandra and wait for it, unless Astra / contact points are configured
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
@@ -46,20 +47,20 @@ python_apt_needs() {
   python3 -c 'import venv, ensurepip' 2>/dev/null || echo python3-venv
 }
 
-# NAME names the stamp; EXTRAS is pyproject's extras, comma-separated. The stamp's hash covers everything the
-# install depends on: pyproject.toml, requirements.lock, the extras asked for, the venv's Python and the repo's
-# path (an editable install points at it).
+# NAME names the stamp; LOCK is one of the hash-checked locks (scripts/lock writes them). The stamp's hash covers
+# everything the install depends on: pyproject.toml, the lock, scripts/install-locked, the venv's Python and the
+# repo's path (an editable install points at it).
 pip_install() {
-  local name=$1 extras=$2 hash stamp
+  local name=$1 lock=$2 hash stamp
   hash=$({
-    cat pyproject.toml requirements.lock
-    echo "extras=$extras root=$PWD"
+    cat pyproject.toml "$lock" scripts/install-locked
+    echo "lock=$lock root=$PWD"
     .venv/bin/python -c 'import sys; print(sys.version)'
   } | sha256sum | cut -c1-16)
   stamp=.venv/.$name-$hash
   [[ -f "$stamp" ]] && return 0
-  echo "==> Installing pinned Python packages into .venv: .[$extras] with requirements.lock"
-  .venv/bin/python -m pip install -q -c requirements.lock -e ".[$extras]"
+  echo "==> Installing Python packages into .venv: $lock (hash-checked), then the project (editable)"
+  scripts/install-locked .venv/bin/python "$lock" --editable
   rm -f .venv/."$name"-*
   touch "$stamp"
 }
@@ -77,7 +78,7 @@ ensure_venv() {
     python3 -m venv .venv
     .venv/bin/python -m pip install -q --upgrade pip
   fi
-  pip_install installed test
+  pip_install installed requirements-test.lock
 }
 
 ensure_local_node() {

@@ -16,7 +16,8 @@ from app.db.schema import apply_schema, drop_keyspace
 from app.main import create_app
 from tests.support.app import client_for
 from tests.support.names import unique
-from tests.support.server import Server, service_env, start_server, stop_server
+from tests.support.server import PAGE_STATE_SECRET, Server, service_env, start_server, stop_server
+from tests.support.stand_in import StandIn, stand_in_for_the_session
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +29,7 @@ def keyspace() -> str:
 def settings(keyspace: str) -> Settings:
     # Tests write anonymously; tests/test_auth.py and tests/support/app.py build keyed apps of their own.
     return load_settings(
-        cassandra_keyspace=keyspace, page_state_secret="tests-only-secret", api_keys="", allow_anonymous_writes=True
+        cassandra_keyspace=keyspace, page_state_secret=PAGE_STATE_SECRET, api_keys="", allow_anonymous_writes=True
     )
 
 
@@ -61,3 +62,9 @@ def server(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFa
     running = start_server(service_env(settings), tmp_path_factory.mktemp("uvicorn") / "server.log")
     yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def stand_in() -> Iterator[StandIn]:
+    """The local Astra stand-in (scripts/astra-local), for tests/test_astra.py and the TLS and credential tests."""
+    yield from stand_in_for_the_session()

@@ -10,10 +10,9 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import AsyncIterator
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
@@ -22,78 +21,22 @@ from asgi_lifespan import LifespanManager
 from cassandra import ConsistencyLevel
 from cassandra.connection import SniEndPoint
 
-from app.config import Mode, Settings, load_settings
+from app.config import Mode, Settings
 from app.db.database import Database
 from app.http.deps import Backend
 from app.main import create_app
 from astra_local.certs import make_certificates
-from astra_local.stand_in import Layout, admin_session, write_bundle
+from astra_local.stand_in import admin_session, write_bundle
 from tests.support.app import client_for
 from tests.support.names import unique
 from tests.support.sample import ATALANTA, assert_sample_plantago
-from tests.support.server import ROOT, start_server, stop_server
+from tests.support.server import start_server, stop_server
+from tests.support.stand_in import StandIn, run_script
 
 pytestmark = pytest.mark.astra
 
-START_TIMEOUT = 240
 FAILURE_TIMEOUT = 90
-API_KEY = "astra-tests-key"  # writes need an API key (issue 6); harmless where the setting does not exist
-
-
-@dataclass(frozen=True)
-class StandIn:
-    layout: Layout
-    variables: dict[str, str]
-
-    def settings(self, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {k.lower(): v for k, v in self.variables.items()}
-        values.update(page_state_secret="tests-only-secret", _env_file=None)
-        values.update(overrides)
-        return load_settings(**values)
-
-    def env(self, **overrides: str) -> dict[str, str]:
-        """A uvicorn subprocess's environment: the four variables and nothing self-hosted."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ASTRA_DB_", "CASSANDRA_"))}
-        env.update(self.variables, PAGE_STATE_SECRET="tests-only-secret", LOG_LEVEL="warning", CONNECT_TIMEOUT="5")
-        env.update(overrides)
-        return env
-
-
-def _script(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=START_TIMEOUT, check=False
-    )
-
-
-def _read_env_file(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
-    return {name: value for name, value in pairs}
-
-
-@pytest.fixture(scope="session")
-def stand_in() -> Iterator[StandIn]:
-    """`scripts/astra-local start`, then `scripts/init-db` through the bundle; stopped at the end of the session.
-
-    It fails (never skips) when the stand-in cannot start: the Astra path is part of what CI proves. A stand-in a
-    developer already had running is left running.
-    """
-    already_running = _script("scripts/astra-local", "status").returncode == 0
-    started = _script("scripts/astra-local", "start")
-    if started.returncode != 0:
-        _script("scripts/astra-local", "stop")
-        pytest.fail(f"scripts/astra-local start failed:\n{started.stdout}\n{started.stderr}", pytrace=False)
-    layout = Layout.from_env()
-    variables = _read_env_file(layout.env_file)
-    try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ASTRA_DB_", "CASSANDRA_"))}
-        init = _script("scripts/init-db", env={**env, **variables})
-        if init.returncode != 0:
-            pytest.fail(f"scripts/init-db through the bundle failed:\n{init.stdout}\n{init.stderr}", pytrace=False)
-        yield StandIn(layout, variables)
-    finally:
-        if not already_running:
-            stopped = _script("scripts/astra-local", "stop")
-            assert stopped.returncode == 0, stopped.stderr
+API_KEY = "astra-tests-key-0123"  # writes need an API key (16 characters at least)
 
 
 @pytest.fixture(scope="session")
@@ -264,12 +207,12 @@ def test_silent_metadata_service_fails_within_connect_timeout(stand_in: StandIn,
 
 def test_stopped_metadata_service_fails_with_a_clear_line(stand_in: StandIn, tmp_path: Path) -> None:
     step_env = {**os.environ, "ASTRA_LOCAL_DIR": str(stand_in.layout.home)}
-    stopped = _script(sys.executable, "-m", "astra_local", "metadata-stop", env=step_env)
+    stopped = run_script(sys.executable, "-m", "astra_local", "metadata-stop", env=step_env)
     assert stopped.returncode == 0, stopped.stderr
     try:
         output = _failed_start(stand_in.env(), tmp_path / "server.log")
     finally:
-        restarted = _script(sys.executable, "-m", "astra_local", "metadata-start", env=step_env)
+        restarted = run_script(sys.executable, "-m", "astra_local", "metadata-start", env=step_env)
     assert restarted.returncode == 0, restarted.stderr
     assert (
         f"start-up failed: the Astra metadata service at {stand_in.layout.metadata_url} refused the connection"

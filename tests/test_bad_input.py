@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -99,31 +100,146 @@ async def test_out_of_range_page_size_is_422(api: httpx.AsyncClient) -> None:
     assert body["detail"][0]["loc"] == ["query", "page_size"]  # type: ignore[index]
 
 
-async def test_empty_key_in_a_body_is_422_and_writes_nothing(api: httpx.AsyncClient, cql: Session) -> None:
+JSON = {"content-type": "application/json"}
+PATHS = {"plants": "/plant", "animals": "/animal"}
+
+
+def non_finite_size(literal: str) -> Callable[[str], bytes]:
+    """An animal whose size_cm is a bare JSON literal (NaN, Infinity: orjson cannot write them)."""
+
+    def body(genus: str) -> bytes:
+        return orjson.dumps(animal(genus, size_cm=0)).replace(b'"size_cm":0', b'"size_cm":' + literal.encode())
+
+    return body
+
+
+# table (where nothing may appear; POSTed to its path), body (from the genus), headers, status, error, and what the
+# detail must say: the first error's fields (a dict), or words it mentions (a tuple).
+REFUSED_BODIES = [
+    pytest.param(
+        "plants",
+        lambda genus: orjson.dumps({"genus": genus, "species": "", "sightings": 1}),
+        JSON,
+        422,
+        "invalid_request",
+        {"loc": ["body", "species"]},
+        id="empty key in a body is 422",
+    ),
+    pytest.param(
+        "plants",
+        lambda genus: orjson.dumps(plant(genus)),
+        {"content-type": "text/plain"},
+        415,
+        "unsupported_media_type",
+        ("application/json", "text/plain"),
+        id="wrong content type is 415 saying json is expected",
+    ),
+    pytest.param(
+        "plants",
+        lambda genus: urlencode({"genus": genus, "species": "s", "sightings": "1"}).encode(),
+        {"content-type": "application/x-www-form-urlencoded"},
+        415,
+        "unsupported_media_type",
+        (),
+        id="form-encoded body is 415",
+    ),
+    *(
+        pytest.param(
+            "animals",
+            non_finite_size(literal),
+            JSON,
+            422,
+            "invalid_request",
+            {"loc": ["body", "size_cm"]},
+            id=f"size {literal} (non-finite or out of float32) is 422",
+        )
+        for literal in ["NaN", "Infinity", "-Infinity", "1e39"]
+    ),
+    pytest.param(
+        "plants",
+        lambda genus: orjson.dumps(plant(genus)).replace(b'"s"', b'"\xff\xfe"'),
+        JSON,
+        400,
+        "bad_request",
+        ("UTF-8", "0xff"),
+        id="non-UTF-8 body is 400 naming the byte",
+    ),
+    pytest.param(
+        "plants",
+        lambda genus: orjson.dumps(plant(genus)).replace(b'"s"', b'"\\ud800"'),
+        JSON,
+        422,
+        "invalid_request",
+        (),
+        id="lone surrogate escape is 422 not a driver error",
+    ),
+    pytest.param(
+        "animals",
+        lambda genus: orjson.dumps(animal(genus, taxonomy=["t"] * 65)),
+        JSON,
+        422,
+        "invalid_request",
+        {"loc": ["body", "taxonomy"]},
+        id="list longer than 64 is 422",
+    ),
+    pytest.param(
+        "animals",
+        lambda genus: orjson.dumps(animal(genus, taxonomy=["t"] * 100_000)),
+        JSON,
+        413,
+        "payload_too_large",
+        (),
+        id="huge list is stopped by the body limit",
+    ),
+    pytest.param(
+        "plants",
+        lambda genus: orjson.dumps(plant(genus, colour="green")),
+        JSON,
+        422,
+        "invalid_request",
+        {"loc": ["body", "colour"], "type": "extra_forbidden"},
+        id="unknown field is 422 naming it",
+    ),
+    *(
+        pytest.param(
+            "plants",
+            lambda genus, sightings=sightings: orjson.dumps(plant(genus, sightings=sightings)),
+            JSON,
+            422,
+            "invalid_request",
+            (),
+            id=f"sightings {sightings} (negative or over int32) is 422",
+        )
+        for sightings in (-1, 2**31)
+    ),
+]
+
+
+@pytest.mark.parametrize(("table", "body", "headers", "status", "error", "says"), REFUSED_BODIES)
+async def test_refused_body_is_a_4xx_saying_why_and_writes_nothing(
+    api: httpx.AsyncClient,
+    cql: Session,
+    table: str,
+    body: Callable[[str], bytes],
+    headers: dict[str, str],
+    status: int,
+    error: str,
+    says: dict[str, object] | tuple[str, ...],
+) -> None:
     genus = unique()
-    response = await api.post("/plant", json={"genus": genus, "species": "", "sightings": 1})
-    body = assert_refused(response, 422, "invalid_request")
-    assert body["detail"][0]["loc"] == ["body", "species"]  # type: ignore[index]
-    assert nothing_written(cql, "plants", genus)
+    response = await api.post(PATHS[table], content=body(genus), headers=headers)
+    detail = assert_refused(response, status, error)["detail"]
+    if isinstance(says, dict):
+        for key, value in says.items():
+            assert detail[0][key] == value  # type: ignore[index]
+    else:
+        for word in says:
+            assert word in str(detail)
+    assert nothing_written(cql, table, genus)
 
 
 async def test_empty_key_in_a_path_is_a_json_404(api: httpx.AsyncClient) -> None:
     assert_refused(await api.get("/plant//afra"), 404, "not_found")
-
-
-async def test_wrong_content_type_is_415_saying_json_is_expected(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    response = await api.post("/plant", content=orjson.dumps(plant(genus)), headers={"content-type": "text/plain"})
-    body = assert_refused(response, 415, "unsupported_media_type")
-    assert "application/json" in str(body["detail"]) and "text/plain" in str(body["detail"])
-    assert nothing_written(cql, "plants", genus)
-
-
-async def test_form_encoded_body_is_415(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    response = await api.post("/plant", data={"genus": genus, "species": "s", "sightings": "1"})
-    assert_refused(response, 415, "unsupported_media_type")
-    assert nothing_written(cql, "plants", genus)
 
 
 async def test_malformed_json_is_422_json_invalid(api: httpx.AsyncClient) -> None:
@@ -131,65 +247,6 @@ async def test_malformed_json_is_422_json_invalid(api: httpx.AsyncClient) -> Non
     response = await api.post("/plant", content=truncated, headers={"content-type": "application/json"})
     body = assert_refused(response, 422, "invalid_request")
     assert body["detail"][0]["type"] == "json_invalid"  # type: ignore[index]
-
-
-@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e39"])
-async def test_non_finite_or_out_of_float32_size_is_422(api: httpx.AsyncClient, cql: Session, literal: str) -> None:
-    genus = unique()
-    raw = orjson.dumps(animal(genus, size_cm=0)).replace(b'"size_cm":0', b'"size_cm":' + literal.encode())
-    response = await api.post("/animal", content=raw, headers={"content-type": "application/json"})
-    body = assert_refused(response, 422, "invalid_request")
-    assert body["detail"][0]["loc"] == ["body", "size_cm"]  # type: ignore[index]
-    assert nothing_written(cql, "animals", genus)
-
-
-async def test_non_utf8_body_is_400_naming_the_byte(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    raw = orjson.dumps(plant(genus)).replace(b'"s"', b'"\xff\xfe"')
-    response = await api.post("/plant", content=raw, headers={"content-type": "application/json"})
-    body = assert_refused(response, 400, "bad_request")
-    assert "UTF-8" in str(body["detail"]) and "0xff" in str(body["detail"])
-    assert nothing_written(cql, "plants", genus)
-
-
-async def test_lone_surrogate_escape_is_422_not_a_driver_error(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    raw = orjson.dumps(plant(genus)).replace(b'"s"', b'"\\ud800"')
-    response = await api.post("/plant", content=raw, headers={"content-type": "application/json"})
-    assert_refused(response, 422, "invalid_request")
-    assert nothing_written(cql, "plants", genus)
-
-
-async def test_list_longer_than_64_is_422(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    response = await api.post("/animal", json=animal(genus, taxonomy=["t"] * 65))
-    body = assert_refused(response, 422, "invalid_request")
-    assert body["detail"][0]["loc"] == ["body", "taxonomy"]  # type: ignore[index]
-    assert nothing_written(cql, "animals", genus)
-
-
-async def test_huge_list_is_stopped_by_the_body_limit(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    response = await api.post("/animal", json=animal(genus, taxonomy=["t"] * 100_000))
-    assert_refused(response, 413, "payload_too_large")
-    assert nothing_written(cql, "animals", genus)
-
-
-async def test_unknown_field_is_422_naming_it(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    response = await api.post("/plant", json=plant(genus, colour="green"))
-    body = assert_refused(response, 422, "invalid_request")
-    assert body["detail"][0]["loc"] == ["body", "colour"]  # type: ignore[index]
-    assert body["detail"][0]["type"] == "extra_forbidden"  # type: ignore[index]
-    assert nothing_written(cql, "plants", genus)
-
-
-async def test_negative_and_over_int32_counts_are_422(api: httpx.AsyncClient, cql: Session) -> None:
-    genus = unique()
-    for sightings in (-1, 2**31):
-        response = await api.post("/plant", json=plant(genus, sightings=sightings))
-        assert_refused(response, 422, "invalid_request")
-    assert nothing_written(cql, "plants", genus)
 
 
 async def test_invalid_page_state_is_400(api: httpx.AsyncClient) -> None:

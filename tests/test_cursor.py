@@ -127,7 +127,7 @@ async def test_plant_token_is_refused_by_the_animal_listing(client: httpx.AsyncC
 
 
 async def test_token_sealed_with_another_secret_is_a_400(client: httpx.AsyncClient, plants: str) -> None:
-    foreign = PageStateCodec(b"someone-else").seal(b"\x00\x04abcd", f"plants:{plants}")
+    foreign = PageStateCodec(b"someone-else-with-a-32-byte-secret").seal(b"\x00\x04abcd", f"plants:{plants}")
     await assert_bad_token(client, f"/plant/{plants}", foreign)
 
 

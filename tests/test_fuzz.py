@@ -18,6 +18,7 @@ from cassandra.cluster import Session
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
@@ -30,10 +31,26 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 # Every operation the schema declares; building the app touches no database (that happens in its lifespan).
 PATHS = create_app().openapi()["paths"]
 OPERATIONS = sorted((method.upper(), path) for path, ops in PATHS.items() for method in ops)
+# Hypothesis warns when the global `random` changes while it draws a case ("Do not use the `random` module inside
+# strategies"), and warnings are errors here. The driver's event thread calls `random.random()` for every schema or
+# topology event the node pushes (ControlConnection._delay_for_event_type), and on the shared node any other process
+# creating or dropping a keyspace sends one: a false alarm, at random. Hypothesis' own data does not depend on it.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Do not use the `random` module inside strategies:hypothesis.errors.HypothesisDeprecationWarning"
+)
 # Checks that cannot hold here by design, with why:
 # - positive_data_acceptance: `page_state` is an opaque token; a random schema-valid string is not one we issued (400).
 # - ignored_auth: it garbles one credential while the valid X-API-Key sent with every case still authorizes the write;
 #   tests/test_auth.py covers refusal without a valid key.
+
+
+@pytest.fixture(scope="module", autouse=True)
+def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Hypothesis' own files (its constants and Unicode caches; the example database is off) go to a tmp dir, not
+    to `.hypothesis/` in the checkout: a test run leaves the tree as it found it."""
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    yield
+    set_hypothesis_home_dir(None)
 
 
 @pytest.fixture(scope="module")

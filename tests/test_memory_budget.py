@@ -99,5 +99,5 @@ def test_start_up_logs_the_memory_bound(settings: Settings, cql: Session, tmp_pa
     finally:
         stop_server(running)
     [line] = lines
-    assert line["logger"] == "app.main" and line["level"] == "info"
+    assert line["logger"] == "app.launcher" and line["level"] == "info"
     assert "2,838 MiB at worst (MEMORY_BUDGET_MB=4096): 896,000 rows in pages" in str(line["msg"])

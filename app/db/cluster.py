@@ -11,26 +11,71 @@ import socket
 import ssl
 import urllib.error
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
+from typing import Any
 
 from cassandra import AuthenticationFailed, ConsistencyLevel, DriverException, InvalidRequest
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
+from cassandra.connection import ConnectionException
 from cassandra.policies import (
-    ConstantReconnectionPolicy,
     ConstantSpeculativeExecutionPolicy,
     DCAwareRoundRobinPolicy,
+    ExponentialReconnectionPolicy,
     TokenAwarePolicy,
 )
 from cassandra.query import dict_factory
 
 from app.config import Mode, Settings
+from app.db.credentials import Refusals
+from app.db.errors import transient_auth_failure
 from app.exceptions import StartupError
 
 log = logging.getLogger("app.cluster")
 
 ASTRA_PROTOCOL_VERSION = 4
+
+
+class WatchedCluster(Cluster):  # type: ignore[misc]  # the driver ships no type hints
+    """A Cluster that tells `refusals` whether each new connection's credentials were accepted, and that keeps
+    trying a node whose login was refused.
+
+    Every connection the driver opens (control connection, pools, re-preparing) comes from `connection_factory`,
+    and a node's reconnector uses `_make_connection_factory`; a refused login raises `AuthenticationFailed` out of
+    them. The driver's reconnector gives a node up for good on `AuthenticationFailed` (cassandra/pool.py,
+    `_HostReconnectionHandler.on_exception`): with one node, or Astra's one SNI proxy, the service would never
+    recover without a restart, not even once the credentials work again. So the reconnector sees the refusal as a
+    connection failure, and tries again on the reconnection policy's schedule (with backoff)."""
+
+    def __init__(self, *args: Any, refusals: Refusals, **kwargs: Any) -> None:
+        self.refusals = refusals
+        super().__init__(*args, **kwargs)
+
+    def connection_factory(self, endpoint: Any, *args: Any, **kwargs: Any) -> Any:
+        return _observed(self.refusals, False, super().connection_factory, endpoint, *args, **kwargs)
+
+    def _make_connection_factory(self, host: Any, *args: Any, **kwargs: Any) -> Any:
+        # The reconnector's factory: like the driver's, it holds no reference to the Cluster.
+        return partial(_observed, self.refusals, True, super()._make_connection_factory(host, *args, **kwargs))
+
+
+class CredentialsRefused(ConnectionException):  # type: ignore[misc]
+    """A reconnection whose login was refused, told to the reconnector as a failure it retries."""
+
+
+def _observed(refusals: Refusals, keep_trying: bool, factory: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        connection = factory(*args, **kwargs)
+    except AuthenticationFailed as exc:
+        if not transient_auth_failure(exc):
+            refusals.connection_refused(exc)
+        if keep_trying:
+            raise CredentialsRefused(str(exc)) from exc
+        raise
+    refusals.connection_accepted()
+    return connection
 
 
 def build_cluster(settings: Settings) -> Cluster:
@@ -46,8 +91,12 @@ def build_cluster(settings: Settings) -> Cluster:
     )
     common: dict[str, object] = {
         "execution_profiles": {EXEC_PROFILE_DEFAULT: profile},
-        # A node that comes back is used again within about a second; never give up (the default stops after 64).
-        "reconnection_policy": ConstantReconnectionPolicy(settings.reconnect_delay, max_attempts=None),
+        # Back off from RECONNECT_DELAY to RECONNECT_MAX_DELAY, and never give up (the default stops after 64): a
+        # node that comes back is used again within RECONNECT_MAX_DELAY, and refused credentials are not retried
+        # every second per host and per worker.
+        "reconnection_policy": ExponentialReconnectionPolicy(
+            settings.reconnect_delay, settings.reconnect_max_delay, max_attempts=None
+        ),
         "connect_timeout": settings.connect_timeout,
         "control_connection_timeout": settings.connect_timeout,
     }
@@ -58,11 +107,37 @@ def build_cluster(settings: Settings) -> Cluster:
         common["auth_provider"] = PlainTextAuthProvider(settings.cassandra_username, password)
     if settings.cassandra_protocol_version:
         common["protocol_version"] = settings.cassandra_protocol_version
-    return Cluster(
+    if settings.tls:
+        common["ssl_context"] = tls_context(settings)
+    return WatchedCluster(
         contact_points=settings.cassandra_contact_points,
         port=settings.cassandra_port,
+        refusals=Refusals(),
         **common,
     )
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """TLS to self-hosted nodes: verify them against CASSANDRA_TLS_CA_FILE, host names included (the driver names
+    each node by its address), and present our certificate if one is set."""
+    ca, cert, key = settings.cassandra_tls_ca_file, settings.cassandra_tls_cert_file, settings.cassandra_tls_key_file
+    assert ca is not None
+    try:
+        context = ssl.create_default_context(cafile=str(ca))
+    except (OSError, ssl.SSLError) as exc:
+        raise StartupError(
+            f"CASSANDRA_TLS_CA_FILE: {ca} is not a readable PEM CA certificate ({_short(exc)})"
+        ) from None
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if cert is not None:
+        try:
+            context.load_cert_chain(str(cert), str(key))
+        except (OSError, ssl.SSLError) as exc:
+            raise StartupError(
+                f"CASSANDRA_TLS_CERT_FILE / CASSANDRA_TLS_KEY_FILE: {cert} and {key} are not a readable PEM "
+                f"certificate and its unencrypted key ({_short(exc)})"
+            ) from None
+    return context
 
 
 def _astra_cluster(settings: Settings, common: dict[str, object]) -> Cluster:
@@ -81,8 +156,9 @@ def _astra_cluster(settings: Settings, common: dict[str, object]) -> Cluster:
     # The driver fetches /metadata inside Cluster(); it logs a traceback for a failure we report in one line anyway.
     with _quiet("cassandra.datastax.cloud"):
         try:
-            return Cluster(
+            return WatchedCluster(
                 cloud=cloud,
+                refusals=Refusals(),
                 auth_provider=token,
                 protocol_version=settings.cassandra_protocol_version or ASTRA_PROTOCOL_VERSION,
                 **common,
@@ -202,6 +278,9 @@ def describe_connect_failure(settings: Settings, exc: BaseException, keyspace: s
             return missing_keyspace
         if any(isinstance(r, AuthenticationFailed) for r in reasons):
             return f"authentication to {where} failed: {credentials}"
+        tls = [r for r in reasons if isinstance(r, ssl.SSLError) or "[SSL" in str(r)]
+        if tls and settings.tls:
+            return f"TLS to {where} failed: {_tls_reason(tls[0])} (check CASSANDRA_TLS_* and the nodes' certificates)"
         detail = "; ".join(sorted({_short(r) for r in reasons})) or "no host answered"
         return f"cannot reach {where}: {detail}"
     if isinstance(exc, AuthenticationFailed):
@@ -211,6 +290,15 @@ def describe_connect_failure(settings: Settings, exc: BaseException, keyspace: s
     if isinstance(exc, DriverException) and "metadata service" in str(exc):
         return f"cannot reach the Astra metadata service named in the bundle: {exc}"
     return f"cannot connect to {where}: {_short(exc)}"
+
+
+def _tls_reason(exc: BaseException) -> str:
+    """What the TLS handshake said, without the driver's wrapping ("Tried connecting to [...]. Last error: ...")."""
+    if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_message:
+        return f"the node's certificate: {exc.verify_message}"
+    text = str(exc).split("Last error: ", 1)[-1].strip()
+    text = text.split("] ", 1)[-1] if text.startswith("[SSL") else text
+    return text.split(" (_ssl.c", 1)[0].rstrip(".") or _short(exc)
 
 
 def _short(exc: BaseException) -> str:

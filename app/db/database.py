@@ -13,9 +13,11 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cassandra import Unauthorized
 from cassandra.cluster import ResponseFuture, ResultSet, Session
 from cassandra.query import Statement
 
+from app.db.credentials import Refusals
 from app.db.errors import map_driver_error
 from app.exceptions import DatabaseError
 from app.metrics import DRIVER_ERRORS
@@ -45,12 +47,16 @@ class Listing:
 class Database:
     """The one seam between the service and the driver: a session, a request timeout, a bound on requests in flight.
 
-    Every driver failure leaves it as a `DatabaseError` (`app.db.errors`)."""
+    Every driver failure leaves it as a `DatabaseError` (`app.db.errors`); what Cassandra refuses the service itself
+    (credentials, permissions) is also kept in `refusals` (`app.db.credentials`), which readiness asks."""
 
-    def __init__(self, session: Session, *, request_timeout: float, max_in_flight: int) -> None:
+    def __init__(
+        self, session: Session, *, request_timeout: float, max_in_flight: int, refusals: Refusals | None = None
+    ) -> None:
         self.session = session
         self.request_timeout = request_timeout
         self._slots = asyncio.Semaphore(max_in_flight)
+        self.refusals = refusals if refusals is not None else Refusals()
 
     async def execute(
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
@@ -65,7 +71,7 @@ class Database:
             response = self.session.execute_async(statement, paging_state=paging_state, timeout=self.request_timeout)
         except Exception as exc:
             self._slots.release()
-            raise _failure(exc) from exc
+            raise self._failure(exc, statement) from exc
         # The slot is released when the driver answers, not when the awaiting task gives up: a cancelled request
         # still occupies a stream id until Cassandra replies or the request times out.
         response.add_callbacks(
@@ -75,9 +81,12 @@ class Database:
             errback_args=(response, loop, waiter, self),
         )
         try:
-            return await waiter
+            page = await waiter
         except Exception as exc:
-            raise _failure(exc) from exc
+            raise self._failure(exc, statement) from exc
+        if self.refusals.any_denied:
+            self.refusals.permission_ok(_text(statement))
+        return page
 
     async def pages(self, statement: Statement, *, page_size: int, paging_state: bytes | None = None) -> Pages:
         """Yield pages in order, fetching page N+1 only after page N was taken and the consumer came back for more."""
@@ -92,13 +101,20 @@ class Database:
     def _done(self) -> None:
         self._slots.release()
 
+    def _failure(self, exc: Exception, statement: Statement) -> DatabaseError:
+        """The driver exception as the service's answer, counted once in /metrics by its class."""
+        if isinstance(exc, Unauthorized):
+            self.refusals.permission_denied(_text(statement), exc)
+        answer = map_driver_error(exc, credentials_refused=self.refusals.credentials_refused)
+        if answer is not exc:
+            DRIVER_ERRORS.labels(type(exc).__name__, answer.error).inc()
+        return answer
 
-def _failure(exc: Exception) -> DatabaseError:
-    """The driver exception as the service's answer, counted once in /metrics by its class."""
-    answer = map_driver_error(exc)
-    if answer is not exc:
-        DRIVER_ERRORS.labels(type(exc).__name__, answer.error).inc()
-    return answer
+
+def _text(statement: Statement) -> str:
+    """The CQL of a bound, prepared or simple statement."""
+    prepared = getattr(statement, "prepared_statement", None)
+    return str((prepared or statement).query_string)
 
 
 def _on_rows(

@@ -60,10 +60,17 @@ async def read_health() -> Response:
 
 @router.get(
     "/readyz",
-    responses={503: {"model": ErrorBody, "description": "Cassandra unreachable, or the service is stopping"}},
+    responses={
+        502: {"model": ErrorBody, "description": "Cassandra refuses the service's credentials or permissions"},
+        503: {"model": ErrorBody, "description": "Cassandra unreachable, or the service is stopping"},
+    },
 )
 async def read_ready(request: Request, backend: BackendDep) -> Response:
-    """Cassandra answered a cheap query within the last READINESS_CACHE_SECONDS; otherwise 503."""
+    """Cassandra answered a cheap query within the last READINESS_CACHE_SECONDS; otherwise 503. 502 while Cassandra
+    refuses the service's credentials or one of its statements to its role (`app.db.credentials`), even if the query
+    works: that is checked first, and costs no query."""
+    if (refused := backend.db.refusals.problem()) is not None:
+        raise refused
     if draining():
         return error_response(503, "shutting_down", "the service is stopping: send new requests elsewhere")
     outcome = await _check_of(request, backend).get()

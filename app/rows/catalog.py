@@ -196,6 +196,13 @@ class Catalog:
         """The served keyspaces that exist now, sorted."""
         return sorted(k for k in self._cluster.metadata.keyspaces if k in self.served)
 
+    def keyspace_metadata(self, keyspace: str) -> Any | None:
+        """The driver's `KeyspaceMetadata` of a served keyspace as the driver knows it now (no refresh, no I/O);
+        None when it is not served or does not exist. For the read-only schema endpoints."""
+        if keyspace not in self.served:
+            return None
+        return self._cluster.metadata.keyspaces.get(keyspace)
+
     def table_names(self, keyspace: str) -> list[str]:
         meta = self._cluster.metadata.keyspaces.get(keyspace) if keyspace in self.served else None
         return sorted(meta.tables) if meta is not None else []

@@ -8,6 +8,7 @@ written into CQL.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -80,17 +81,23 @@ def _where_error(problem: str) -> RowsError:
     return RowsError(400, f"Invalid 'where' parameter, problem: {problem}", "bad_where")
 
 
+def _json_parameter(text: str, name: str, error: Callable[[str], RowsError]) -> dict[str, Any]:
+    """A parameter that holds a JSON object (`where`, `sort`), or Stargate's 400 for it."""
+    try:
+        found = loads_strict(text)
+    except RecursionError:
+        raise error("Input provided is not valid json: nested too deeply") from None
+    except ValueError as exc:
+        raise error(f"Input provided is not valid json. {exc}") from None
+    if not isinstance(found, dict):
+        raise error(f"Was expecting a JSON object as input for {name} parameter.")
+    return found
+
+
 def parse_where(text: str | None, table: Table, *, compact_maps: bool) -> list[Condition]:
     if text is None or not text.strip():
         raise RowsError(400, "Request invalid: 'where' must be provided.", "bad_where")
-    try:
-        where = loads_strict(text)
-    except RecursionError:
-        raise _where_error("Input provided is not valid json: nested too deeply") from None
-    except ValueError as exc:
-        raise _where_error(f"Input provided is not valid json. {exc}") from None
-    if not isinstance(where, dict):
-        raise _where_error("Was expecting a JSON object as input for where parameter.")
+    where = _json_parameter(text, "where", _where_error)
     conditions: list[Condition] = []
     for name, ops in where.items():
         column = _known(table, name, _where_error)
@@ -193,14 +200,7 @@ def parse_sort(text: str | None, table: Table) -> tuple[Order, ...]:
     """`sort={"col":"desc"}`: as Stargate v2, exactly "desc" sorts descending and anything else ascending."""
     if text is None or not text.strip():
         return ()
-    try:
-        sort = loads_strict(text)
-    except RecursionError:
-        raise _sort_error("Input provided is not valid json: nested too deeply") from None
-    except ValueError as exc:
-        raise _sort_error(f"Input provided is not valid json. {exc}") from None
-    if not isinstance(sort, dict):
-        raise _sort_error("Was expecting a JSON object as input for sort parameter.")
+    sort = _json_parameter(text, "sort", _sort_error)
     return tuple(Order(_known(table, name, _sort_error), direction == "desc") for name, direction in sort.items())
 
 

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from app.config import Settings
-from tests.faults.conftest import (
-    LocalCluster,
-    Report,
-    Traffic,
-    api_client,
-    mixed_requests,
-    recovered_at,
-    service_env_for,
-    start_service,
-    tally,
-    terminate,
-)
+from tests.support.cluster import LocalCluster
 from tests.support.names import unique
+from tests.support.report import Report
 from tests.support.server import Server
+from tests.support.service import Launch, api_client
+from tests.support.traffic import Traffic, mixed_requests, recovered_at, tally
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -32,12 +22,9 @@ SPECIES = ["afra", "africana", "alpina", "arenaria", "major", "media"]
 
 
 @pytest.fixture
-def two_workers(fault_settings: Settings, tmp_path: Path) -> Iterator[Server]:
+def two_workers(fault_settings: Settings, launch: Launch) -> Server:
     """`python -m app --workers 2`: each worker has its own Cluster, and both must ride out the outage."""
-    env = service_env_for(fault_settings, SERVER_TIMEOUT=str(SERVER_TIMEOUT))
-    server = start_service(env, tmp_path / "service.log", workers=2)
-    yield server
-    terminate(server)
+    return launch(fault_settings, workers=2, SERVER_TIMEOUT=str(SERVER_TIMEOUT))
 
 
 async def test_stopped_node_gives_503s_and_the_service_recovers_without_restart(

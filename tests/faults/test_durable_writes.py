@@ -11,15 +11,16 @@ import asyncio
 import itertools
 import random
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from app.config import Settings
 from app.db.cluster import connect
-from tests.faults.conftest import LocalCluster, Report, api_client, service_env_for, start_service, terminate
+from tests.support.cluster import LocalCluster
 from tests.support.names import unique
+from tests.support.report import Report
+from tests.support.service import Launch, api_client, terminate
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -38,9 +39,9 @@ def read_back(settings: Settings, genus: str) -> dict[str, int]:
 
 
 async def test_every_acknowledged_write_survives_a_sigkill(
-    fault_node: LocalCluster, fault_settings: Settings, tmp_path: Path
+    fault_node: LocalCluster, fault_settings: Settings, launch: Launch
 ) -> None:
-    server = start_service(service_env_for(fault_settings), tmp_path / "service.log")
+    server = launch(fault_settings)
     genus = unique("Durable")
     acked: dict[str, int] = {}
     failed: dict[str, int] = {}
@@ -66,15 +67,13 @@ async def test_every_acknowledged_write_survives_a_sigkill(
                 killed_at_acked = len(acked)
                 kill = asyncio.create_task(asyncio.to_thread(fault_node.kill, 1))
 
-    try:
-        started = time.monotonic()
-        async with api_client(server.url, 10) as client:
-            await asyncio.gather(*(writer(client) for _ in range(WRITERS)))
-        assert kill is not None, f"the node was never killed: {len(acked)} acknowledged, failures {failed}"
-        await kill
-        elapsed = time.monotonic() - started
-    finally:
-        terminate(server)
+    started = time.monotonic()
+    async with api_client(server.url, 10) as client:
+        await asyncio.gather(*(writer(client) for _ in range(WRITERS)))
+    assert kill is not None, f"the node was never killed: {len(acked)} acknowledged, failures {failed}"
+    await kill
+    elapsed = time.monotonic() - started
+    terminate(server)  # done writing: the node restarts with no service attached
     await asyncio.to_thread(fault_node.start)
     await asyncio.to_thread(fault_node.wait)
     stored = await asyncio.to_thread(read_back, fault_settings, genus)

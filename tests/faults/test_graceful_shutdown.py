@@ -8,15 +8,15 @@ import os
 import signal
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 
 from app.config import Settings
-from tests.faults.conftest import Report, api_client, service_env_for, start_service, terminate
 from tests.support.names import unique
+from tests.support.report import Report
+from tests.support.service import Launch, api_client
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -51,33 +51,29 @@ async def slow_body(genus: str) -> AsyncIterator[bytes]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 async def test_sigterm_lets_accepted_requests_and_streams_finish(
-    fault_settings: Settings, big_genus: tuple[str, int], tmp_path: Path, workers: int
+    fault_settings: Settings, big_genus: tuple[str, int], launch: Launch, workers: int
 ) -> None:
     genus, rows = big_genus
     drain = 30.0
-    env = service_env_for(fault_settings, SHUTDOWN_DRAIN_SECONDS=str(drain), LOG_LEVEL="info")
-    server = start_service(env, tmp_path / "service.log", workers=workers)
+    server = launch(fault_settings, workers=workers, SHUTDOWN_DRAIN_SECONDS=str(drain), LOG_LEVEL="info")
     write_genus = unique("Late")
-    try:
-        async with api_client(server.url, 60) as client:
-            async with client.stream("GET", f"/animal/{genus}?format=ndjson&page_size=500") as stream:
-                chunks = stream.aiter_bytes()
-                body = await anext(chunks)
-                post = asyncio.create_task(
-                    client.post("/plant", content=slow_body(write_genus), headers={"content-type": "application/json"})
-                )
-                await asyncio.sleep(0.3)
-                os.kill(server.process.pid, signal.SIGTERM)
-                sigterm = time.monotonic()
-                refused, served_meanwhile, closed_meanwhile = await refused_after(server.url)
-                async for chunk in chunks:  # 24 MB behind backpressure: the stream outlives the SIGTERM by seconds
-                    body += chunk
-                stream_done = time.monotonic() - sigterm
-            answer = await post
-        exit_code = await asyncio.to_thread(server.process.wait, drain + 15)
-        exited = time.monotonic() - sigterm
-    finally:
-        terminate(server)
+    async with api_client(server.url, 60) as client:
+        async with client.stream("GET", f"/animal/{genus}?format=ndjson&page_size=500") as stream:
+            chunks = stream.aiter_bytes()
+            body = await anext(chunks)
+            post = asyncio.create_task(
+                client.post("/plant", content=slow_body(write_genus), headers={"content-type": "application/json"})
+            )
+            await asyncio.sleep(0.3)
+            os.kill(server.process.pid, signal.SIGTERM)
+            sigterm = time.monotonic()
+            refused, served_meanwhile, closed_meanwhile = await refused_after(server.url)
+            async for chunk in chunks:  # 24 MB behind backpressure: the stream outlives the SIGTERM by seconds
+                body += chunk
+            stream_done = time.monotonic() - sigterm
+        answer = await post
+    exit_code = await asyncio.to_thread(server.process.wait, drain + 15)
+    exited = time.monotonic() - sigterm
 
     lines = [orjson.loads(line) for line in body.splitlines()]
     assert len(lines) == rows and all("species" in row for row in lines), "the stream did not finish whole"
@@ -95,26 +91,22 @@ async def test_sigterm_lets_accepted_requests_and_streams_finish(
 
 
 async def test_sigterm_cuts_streams_that_outlast_the_drain_time(
-    fault_settings: Settings, big_genus: tuple[str, int], tmp_path: Path
+    fault_settings: Settings, big_genus: tuple[str, int], launch: Launch
 ) -> None:
     genus, _ = big_genus
     drain = 2.0
-    env = service_env_for(fault_settings, SHUTDOWN_DRAIN_SECONDS=str(drain), LOG_LEVEL="info")
-    server = start_service(env, tmp_path / "service.log")
-    try:
-        url = f"/animal/{genus}?format=ndjson&page_size=500"
-        async with api_client(server.url, 60) as client, client.stream("GET", url) as stream:
-            chunks = stream.aiter_bytes()
-            await anext(chunks)  # then stall: a client that never reads on
-            os.kill(server.process.pid, signal.SIGTERM)
-            sigterm = time.monotonic()
-            exit_code = await asyncio.to_thread(server.process.wait, drain + 20)
-            exited = time.monotonic() - sigterm
-            with pytest.raises(httpx.HTTPError):
-                async for _ in chunks:
-                    pass
-    finally:
-        terminate(server)
+    server = launch(fault_settings, SHUTDOWN_DRAIN_SECONDS=str(drain), LOG_LEVEL="info")
+    url = f"/animal/{genus}?format=ndjson&page_size=500"
+    async with api_client(server.url, 60) as client, client.stream("GET", url) as stream:
+        chunks = stream.aiter_bytes()
+        await anext(chunks)  # then stall: a client that never reads on
+        os.kill(server.process.pid, signal.SIGTERM)
+        sigterm = time.monotonic()
+        exit_code = await asyncio.to_thread(server.process.wait, drain + 20)
+        exited = time.monotonic() - sigterm
+        with pytest.raises(httpx.HTTPError):
+            async for _ in chunks:
+                pass
     assert exit_code == 0, server.output()[-2000:]
     assert "timeout graceful shutdown exceeded" in server.output()
     Report.add(

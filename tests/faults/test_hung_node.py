@@ -8,23 +8,14 @@ the shorter one (`server_timeout`). After SIGCONT the same process serves again.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
 from app.config import Settings
-from tests.faults.conftest import (
-    LocalCluster,
-    Report,
-    api_client,
-    mixed_requests,
-    request_outcome,
-    service_env_for,
-    start_service,
-    tally,
-    terminate,
-    wait_until,
-)
+from tests.support.cluster import LocalCluster
+from tests.support.report import Report
+from tests.support.service import Launch, api_client
+from tests.support.traffic import mixed_requests, request_outcome, tally, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -36,32 +27,25 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 async def test_a_hung_node_gets_504s_within_the_configured_timeout(
     fault_node: LocalCluster,
     fault_settings: Settings,
-    tmp_path: Path,
+    launch: Launch,
     request_timeout: float,
     server_timeout: float,
     error: str,
 ) -> None:
-    env = service_env_for(
+    server = launch(
         fault_settings, REQUEST_TIMEOUT=str(request_timeout), SERVER_TIMEOUT=str(server_timeout), SPECULATIVE_DELAY="0"
     )
-    server = start_service(env, tmp_path / "service.log")
     requests = mixed_requests("Plantago", ["major", "media", "afra"], "Hung")
-    try:
-        async with api_client(server.url, 30) as client:
-            fault_node.pause(1)
-            try:
-                outcomes = await asyncio.gather(
-                    *(request_outcome(client, kind, make, n) for n in range(3) for kind, make in requests.items())
-                )
-            finally:
-                fault_node.resume(1)
+    async with api_client(server.url, 30) as client:
+        with fault_node.paused(1):
+            outcomes = await asyncio.gather(
+                *(request_outcome(client, kind, make, n) for n in range(3) for kind, make in requests.items())
+            )
 
-            async def reads_again() -> bool:
-                return (await client.get("/plant/Plantago/major")).status_code == 200
+        async def reads_again() -> bool:
+            return (await client.get("/plant/Plantago/major")).status_code == 200
 
-            back = await wait_until(reads_again, within=60)
-    finally:
-        terminate(server)
+        back = await wait_until(reads_again, within=60)
     bound = min(request_timeout, server_timeout)
     assert all(o.status == 504 and isinstance(o.body, dict) and o.body["error"] == error for o in outcomes), [
         (o.kind, o.status, o.body, round(o.elapsed, 3)) for o in outcomes

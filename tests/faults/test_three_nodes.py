@@ -10,28 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import (
-    LocalCluster,
-    Outcome,
-    Report,
-    Traffic,
-    create_schema,
-    mixed_requests,
-    recovered_at,
-    service_env_for,
-    settings_for,
-    start_service,
-    tally,
-    terminate,
-    wait_until,
-)
+from tests.support.cluster import LocalCluster, create_schema, settings_for
 from tests.support.names import unique
+from tests.support.report import Report
 from tests.support.server import Server
+from tests.support.service import Launch
+from tests.support.traffic import Outcome, Traffic, mixed_requests, recovered_at, tally, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -40,15 +27,12 @@ SECTION = "3. Three nodes, RF 3, LOCAL_QUORUM (127.0.0.31-33, one API process)"
 
 
 @pytest.fixture
-def rf3_service(three_nodes: LocalCluster, tmp_path: Path) -> Iterator[Server]:
+def rf3_service(three_nodes: LocalCluster, launch: Launch) -> Server:
     settings = settings_for(three_nodes, replication_factor=3)
     create_schema(settings)
     # The shipped timeouts (driver 5 s, server 10 s): Cassandra's own speculative retry (99p) must have time to
     # route a read around a replica that died but is not yet convicted.
-    env = service_env_for(settings, REQUEST_TIMEOUT="5", SERVER_TIMEOUT="10")
-    server = start_service(env, tmp_path / "service.log")
-    yield server
-    terminate(server)
+    return launch(settings, REQUEST_TIMEOUT="5", SERVER_TIMEOUT="10")
 
 
 async def some_503(traffic: Traffic, since: float) -> bool:

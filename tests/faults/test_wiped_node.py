@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import pytest
 
 from app.config import Settings
 from app.db.cluster import connect
 from app.db.statements import CQL
-from tests.faults.conftest import (
-    LocalCluster,
-    Report,
-    api_client,
-    create_schema,
-    service_env_for,
-    start_service,
-    terminate,
-    wait_until,
-)
+from tests.support.cluster import LocalCluster, create_schema
 from tests.support.names import unique
+from tests.support.report import Report
+from tests.support.service import Launch, api_client
+from tests.support.traffic import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -41,33 +34,30 @@ def prepared_on_node(settings: Settings) -> set[str]:
 
 
 async def test_prepared_statements_work_again_after_the_node_lost_them(
-    fault_node: LocalCluster, fault_settings: Settings, tmp_path: Path
+    fault_node: LocalCluster, fault_settings: Settings, launch: Launch
 ) -> None:
-    server = start_service(service_env_for(fault_settings), tmp_path / "service.log")
+    server = launch(fault_settings)
     genus = unique("Back")
-    try:
-        async with api_client(server.url, 30) as client:
-            assert (await client.get("/plant/Plantago/major")).status_code == 200
-            await asyncio.to_thread(fault_node.stop)
-            fault_node.wipe(1)
-            await asyncio.to_thread(fault_node.start)
-            await asyncio.to_thread(fault_node.wait)
-            answered_cql = time.monotonic()
-            await asyncio.to_thread(create_schema, fault_settings)
-            schema_back = time.monotonic()
-            lost = await asyncio.to_thread(prepared_on_node, fault_settings)
+    async with api_client(server.url, 30) as client:
+        assert (await client.get("/plant/Plantago/major")).status_code == 200
+        await asyncio.to_thread(fault_node.stop)
+        fault_node.wipe(1)
+        await asyncio.to_thread(fault_node.start)
+        await asyncio.to_thread(fault_node.wait)
+        answered_cql = time.monotonic()
+        await asyncio.to_thread(create_schema, fault_settings)
+        schema_back = time.monotonic()
+        lost = await asyncio.to_thread(prepared_on_node, fault_settings)
 
-            async def round_trip() -> bool:
-                written = await client.post("/plant", json={"genus": genus, "species": "again", "sightings": 42})
-                read = await client.get(f"/plant/{genus}/again")
-                return written.status_code == 200 and read.status_code == 200 and read.json()["sightings"] == 42
+        async def round_trip() -> bool:
+            written = await client.post("/plant", json={"genus": genus, "species": "again", "sightings": 42})
+            read = await client.get(f"/plant/{genus}/again")
+            return written.status_code == 200 and read.status_code == 200 and read.json()["sightings"] == 42
 
-            took = await wait_until(round_trip, within=60)
-            listing = await client.get("/plant/Plantago")
-            ready = await client.get("/readyz")
-            reprepared = await asyncio.to_thread(prepared_on_node, fault_settings)
-    finally:
-        terminate(server)
+        took = await wait_until(round_trip, within=60)
+        listing = await client.get("/plant/Plantago")
+        ready = await client.get("/readyz")
+        reprepared = await asyncio.to_thread(prepared_on_node, fault_settings)
     assert listing.status_code == 200 and len(listing.json()) == 88
     assert ready.status_code == 200
     ours = {CQL["upsert_plant"], CQL["select_plant"]}

@@ -10,6 +10,7 @@ from asgi_lifespan import LifespanManager
 
 from app.config import Settings, load_settings
 from app.main import create_app
+from tests.support.server import PAGE_STATE_SECRET
 
 API_KEY = "test-key-0123456789"
 OTHER_KEY = "second-key-abcdef"
@@ -31,7 +32,7 @@ async def app_client(settings: Settings, *, headers: dict[str, str] | None = Non
 def hardened_settings(base: Settings, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "cassandra_keyspace": base.keyspace,
-        "page_state_secret": "tests-only-secret",
+        "page_state_secret": PAGE_STATE_SECRET,
         "api_keys": f"{API_KEY},{OTHER_KEY}",
         "allow_anonymous_writes": False,
         "protect_reads": False,

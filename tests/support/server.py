@@ -15,6 +15,8 @@ import httpx
 from app.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+# The cursor secret of every test service: PAGE_STATE_SECRETS wants at least 32 bytes.
+PAGE_STATE_SECRET = "tests-only-page-state-secret-0123456789"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -30,7 +32,7 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
         CASSANDRA_CONTACT_POINTS=",".join(settings.cassandra_contact_points),
         CASSANDRA_PORT=str(settings.cassandra_port),
         CASSANDRA_KEYSPACE=settings.keyspace,
-        PAGE_STATE_SECRET="tests-only-secret",
+        PAGE_STATE_SECRET=PAGE_STATE_SECRET,
         API_KEYS="",
         ALLOW_ANONYMOUS_WRITES="true",
         LOG_LEVEL="warning",

@@ -1,7 +1,9 @@
-"""A real `python -m app` on a free port (what scripts/run execs), and what a test reads off it from outside.
+"""`python -m app` (what scripts/run execs) as a subprocess, and what a test reads off it from outside.
 
-For what only the launcher has: the guarded protocol (header deadline, connection cap), draining on SIGTERM, the
-memory bound's log line, the workers' exit status. `tests/support/server.py` runs a plain uvicorn instead.
+The fault tests get services from the `launch` fixture (tests/faults/conftest.py), which terminates each one it
+started; the edge tests use `start_service` for what only the launcher has: the guarded protocol (header deadline,
+connection cap), draining on SIGTERM, the memory bound's log line, the workers' exit status.
+`tests/support/server.py` runs a plain uvicorn instead.
 """
 
 from __future__ import annotations
@@ -9,15 +11,26 @@ from __future__ import annotations
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
-from tests.support.server import ROOT, Server, free_port, wait_until_answering
+from app.config import Settings
+from tests.support.server import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
+
+API_KEY = "faults-key-0123456789"
+
+
+class Launch(Protocol):
+    """The `launch` fixture: start `python -m app` on these settings, with `workers` and extra environment."""
+
+    def __call__(self, settings: Settings, *, workers: int = 1, **env: str) -> Server: ...
 
 
 def start_service(
@@ -59,6 +72,30 @@ def wait_for(check: Callable[[], bool], within: float, interval: float = 0.1) ->
             raise AssertionError(f"not within {within} s")
         time.sleep(interval)
     return time.monotonic() - started
+
+
+def service_env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    """The subprocess environment: our contact points and keyspace, short timeouts so a fault shows quickly."""
+    defaults = {
+        "REQUEST_TIMEOUT": "2",
+        "SERVER_TIMEOUT": "4",
+        "CONNECT_TIMEOUT": "3",
+        "LOG_LEVEL": "warning",
+        "API_KEYS": API_KEY,
+    }
+    return service_env(settings, **{**defaults, **extra})
+
+
+def terminate(server: Server) -> None:
+    """SIGTERM (if it still runs), then wait for the exit; SIGKILL if it does not come."""
+    if server.process.poll() is None:
+        os.kill(server.process.pid, signal.SIGTERM)
+    stop_server(server)
+
+
+def api_client(base_url: str, timeout: float = 30.0) -> httpx.AsyncClient:
+    """A client that carries the API key writes need."""
+    return httpx.AsyncClient(base_url=base_url, timeout=timeout, headers={"X-API-Key": API_KEY})
 
 
 def port_of(server: Server) -> int:

@@ -1,16 +1,24 @@
-"""A TCP proxy on loopback that a test can cut, to make real connection failures between the service and Cassandra.
+"""A TCP proxy on loopback, to put real network trouble between the service and Cassandra.
+
+Two kinds of trouble, one proxy:
+
+- cut: `cut()` resets every open connection and stops listening, so new connections are refused as if the node were
+  gone; `resume()` listens again on the same address (tests/test_errors.py, tests/test_streaming.py).
+- distance: with `delay` (seconds), requests pass at once and every answer from the target is held `delay`, in
+  order, so each round trip takes `delay` longer: a database that is not on this machine (bench/delay_proxy.py).
 
 It runs its own event loop in a daemon thread, so a test may block (start a subprocess, use a sync client) while
-the proxy keeps forwarding. `cut()` resets every open connection and stops listening, so new connections are refused
-as if the node were gone; `resume()` listens again on the same address.
+the proxy keeps forwarding. Whichever side of a proxied connection ends first ends both (an answer still being
+delayed is delivered first): a half-open proxy would hide the failure a test wants to show.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -18,10 +26,22 @@ CHUNK = 65536
 
 
 class TcpProxy:
-    def __init__(self, listen_host: str, listen_port: int, target_host: str, target_port: int) -> None:
+    def __init__(
+        self,
+        listen_host: str,
+        listen_port: int,
+        target_host: str,
+        target_port: int,
+        *,
+        delay: float = 0.0,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+    ) -> None:
+        """Forward listen_host:listen_port (0: any free port, see `.port`) to target_host:target_port, answers
+        held `delay` seconds. `loop_factory` makes the proxy's loop (bench/delay_proxy.py passes uvloop's)."""
         self.listen_host = listen_host
         self.target = (target_host, target_port)
-        self._loop = asyncio.new_event_loop()
+        self.delay = delay
+        self._loop = loop_factory()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
         self._thread.start()
         self._server: asyncio.Server | None = None
@@ -45,10 +65,19 @@ class TcpProxy:
             client_writer.transport.abort()
             return
         self._writers.update((client_writer, upstream_writer))
+        for end in (client_writer, upstream_writer):  # small answers must not wait for Nagle
+            with contextlib.suppress(OSError):
+                end.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        answers = self._delayed if self.delay > 0 else self._pipe
         await asyncio.gather(
             self._pipe(client_reader, upstream_writer, client_writer),
-            self._pipe(upstream_reader, client_writer, upstream_writer),
+            answers(upstream_reader, client_writer, upstream_writer),
         )
+
+    def _end(self, *writers: asyncio.StreamWriter) -> None:
+        for end in writers:
+            self._writers.discard(end)
+            end.transport.abort()
 
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, other: asyncio.StreamWriter
@@ -60,10 +89,38 @@ class TcpProxy:
         except (OSError, asyncio.IncompleteReadError):
             pass
         finally:
-            # Whichever side ends first ends both: a half-open proxy would hide the failure we want to show.
-            for end in (writer, other):
-                self._writers.discard(end)
-                end.transport.abort()
+            self._end(writer, other)
+
+    async def _delayed(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, other: asyncio.StreamWriter
+    ) -> None:
+        """Like `_pipe`, but each chunk is written `delay` after it arrived, in order; so is the end."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def release() -> None:
+            try:
+                while True:
+                    due, data = await queue.get()
+                    if (wait := due - loop.time()) > 0:
+                        await asyncio.sleep(wait)
+                    if not data or writer.is_closing():  # the end, or the other side ended first
+                        return
+                    writer.write(data)
+                    await writer.drain()
+            except OSError:
+                pass
+            finally:
+                self._end(writer, other)
+
+        releaser = asyncio.ensure_future(release())
+        try:
+            while data := await reader.read(CHUNK):
+                queue.put_nowait((loop.time() + self.delay, data))
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        queue.put_nowait((loop.time() + self.delay, b""))
+        await releaser
 
     async def _cut(self) -> None:
         if self._server is not None:
@@ -84,10 +141,14 @@ class TcpProxy:
 
     async def _shutdown(self) -> None:
         await self._cut()
+        # The aborted connections end their handlers by themselves (a delayed answer within `delay`); only what is
+        # still running after that is cancelled (a cancelled handler makes Python 3.11's start_server log a traceback).
         tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=self.delay + 2)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def close(self) -> None:
         """Cut everything and stop the proxy's thread."""
@@ -98,6 +159,6 @@ class TcpProxy:
         self._loop.close()
 
 
-def start(listen_host: str, listen_port: int, target_host: str, target_port: int) -> TcpProxy:
+def start(listen_host: str, listen_port: int, target_host: str, target_port: int, *, delay: float = 0.0) -> TcpProxy:
     """Forward listen_host:listen_port (0: any free port, see `.port`) to target_host:target_port."""
-    return TcpProxy(listen_host, listen_port, target_host, target_port)
+    return TcpProxy(listen_host, listen_port, target_host, target_port, delay=delay)

@@ -1,0 +1,316 @@
+"""Stargate REST v2's schema endpoints, read-only: `/v2/schemas/keyspaces/...` (and Astra's `/api/rest/v2/...`).
+
+What Stargate clients and tools call to discover keyspaces, tables, columns, indexes and user-defined types, answered
+as Stargate v2.0.51 answers them (`tests/rows/conformance/stargate-v2.0.51-schemas.json`), from the driver's schema
+metadata: no query per request, and only the keyspaces the rows API serves (any other answers as an unknown one).
+Schema changes (POST, PUT, PATCH, DELETE) are refused with a 405: DDL goes through CQL.
+
+One Starlette route per prefix, dispatched on the raw path's segments, each percent-decoded on its own (a quoted
+CQL name may hold a `/`), as the rows routes read their key segments. Access is the rows API's read rule.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from cassandra.metadata import NetworkTopologyStrategy
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from app.encoding import dumps
+from app.exceptions import RowsError
+from app.http.deps import Backend
+from app.http.errors import error_response
+from app.routes.rows import _authorize, _compact_maps, _flag
+from app.rows.catalog import Catalog
+from app.rows.types import CqlType, Udt, parse_type
+
+PREFIXES = ("/v2/schemas", "/api/rest/v2/schemas")
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+JSON = "application/json"
+# Stargate's texts (Sgv2*ResourceImpl, RestResourceBase, RESTEasy): clients may match on them.
+NO_ROUTE = "Unable to find matching target resource method"
+READ_ONLY = (
+    "{method} is not supported on the schema endpoints: they are read-only here. Create, alter or drop "
+    "keyspaces, tables, columns, indexes and types (DDL) through CQL, with cqlsh or a driver; these endpoints "
+    "then show the change."
+)
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+def routes() -> list[BaseRoute]:
+    """One route per prefix; every method, so a write gets our 405 rather than Starlette's."""
+    return [Route(prefix + "/{rest:path}", _endpoint, methods=METHODS) for prefix in PREFIXES]
+
+
+async def _endpoint(request: Request) -> Response:
+    backend: Backend = request.state.backend
+    path = request.url.path
+    try:
+        match = _route(_segments(request))
+        if match is None:
+            raise RowsError(404, NO_ROUTE, "not_found")
+        _authorize(request, backend, write=False)
+        handler, args = match
+        if request.method not in ("GET", "HEAD"):
+            allow = "GET, HEAD" if handler is not None else ""
+            description = READ_ONLY.format(method=request.method)
+            return error_response(405, "method_not_allowed", description, {"Allow": allow}, path=path)
+        if handler is None:  # a path Stargate has for writes only: GET is not routed there
+            raise RowsError(404, NO_ROUTE, "not_found")
+        return await handler(request, backend, *args)
+    except RowsError as exc:
+        return error_response(exc.status, exc.error, exc.description, path=path)
+
+
+def _segments(request: Request) -> list[str] | None:
+    """The path's segments after `/v2/schemas`, each percent-decoded on its own; one trailing slash is dropped, as
+    Stargate (RESTEasy) ignores it. None when a segment is empty or not UTF-8 once decoded: no such route."""
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    parts = raw.split(b"/")
+    found = next((i for i in range(1, len(parts)) if parts[i] == b"schemas" and parts[i - 1] == b"v2"), None)
+    if found is None:  # `schemas` itself percent-encoded: Starlette routed the decoded path here, Stargate would not
+        return None
+    segments = parts[found + 1 :]
+    if segments and segments[-1] == b"":
+        segments.pop()
+    try:
+        decoded = [unquote_to_bytes(segment).decode("utf-8") for segment in segments]
+    except UnicodeDecodeError:
+        return None
+    return None if any(s == "" for s in decoded) else decoded
+
+
+def _route(segments: list[str] | None) -> tuple[Handler | None, tuple[str, ...]] | None:
+    """(handler, its path values) for a path Stargate routes; handler None where it routes writes only."""
+    match segments:
+        case ["keyspaces"]:
+            return list_keyspaces, ()
+        case ["keyspaces", ks]:
+            return one_keyspace, (ks,)
+        case ["keyspaces", ks, "tables"]:
+            return list_tables, (ks,)
+        case ["keyspaces", ks, "tables", table]:
+            return one_table, (ks, table)
+        case ["keyspaces", ks, "tables", table, "columns"]:
+            return list_columns, (ks, table)
+        case ["keyspaces", ks, "tables", table, "columns", column]:
+            return one_column, (ks, table, column)
+        case ["keyspaces", ks, "tables", table, "indexes"]:
+            return list_indexes, (ks, table)
+        case ["keyspaces", _, "tables", _, "indexes", _]:
+            return None, ()
+        case ["keyspaces", ks, "types"]:
+            return list_types, (ks,)
+        case ["keyspaces", ks, "types", name]:
+            return one_type, (ks, name)
+    return None
+
+
+# ---- endpoints -----------------------------------------------------------------------------------------------
+
+
+async def list_keyspaces(request: Request, backend: Backend) -> Response:
+    catalog = backend.rows.catalog
+    found = [catalog.keyspace_metadata(name) for name in catalog.keyspaces()]
+    return _answer(request, [keyspace_json(meta) for meta in found if meta is not None])
+
+
+async def one_keyspace(request: Request, backend: Backend, ks: str) -> Response:
+    meta = await _keyspace(backend.rows.catalog, ks)
+    if meta is None:
+        raise RowsError(404, f"Unable to describe keyspace '{ks}'", "unknown_keyspace")
+    return _answer(request, keyspace_json(meta))
+
+
+async def list_tables(request: Request, backend: Backend, ks: str) -> Response:
+    tables = dict((await _keyspace_or_400(backend.rows.catalog, ks)).tables)  # a snapshot: the driver may change it
+    return _answer(request, [table_json(ks, tables[name]) for name in sorted(tables)])
+
+
+async def one_table(request: Request, backend: Backend, ks: str, table: str) -> Response:
+    return _answer(request, table_json(ks, await _table(backend.rows.catalog, ks, table, missing=404)))
+
+
+async def list_columns(request: Request, backend: Backend, ks: str, table: str) -> Response:
+    return _answer(request, columns_json(ks, await _table(backend.rows.catalog, ks, table, missing=400)))
+
+
+async def one_column(request: Request, backend: Backend, ks: str, table: str, column: str) -> Response:
+    meta = await _table(backend.rows.catalog, ks, table, missing=400)
+    found = next((c for c in columns_json(ks, meta) if c["name"] == column), None)
+    if found is None:
+        raise RowsError(404, f"Column '{column}' not found in table '{table}'", "unknown_column")
+    return _answer(request, found)
+
+
+async def list_indexes(request: Request, backend: Backend, ks: str, table: str) -> Response:
+    """The rows of system_schema.indexes for the table, as Stargate answers them: never wrapped (no `raw`), the
+    `options` map in the `compactMapData` form."""
+    meta = await _table(backend.rows.catalog, ks, table, missing=400)
+    compact = _compact_maps(request, backend)
+    indexes = dict(meta.indexes)
+    return _json([index_json(ks, table, indexes[name], compact=compact) for name in sorted(indexes)])
+
+
+async def list_types(request: Request, backend: Backend, ks: str) -> Response:
+    """Every UDT of the keyspace; an unknown keyspace has none (Stargate answers 200 and [] too)."""
+    meta = backend.rows.catalog.keyspace_metadata(ks)
+    types = {} if meta is None else dict(meta.user_types)
+    return _answer(request, [udt_json(ks, types[name]) for name in sorted(types)])
+
+
+async def one_type(request: Request, backend: Backend, ks: str, name: str) -> Response:
+    meta = backend.rows.catalog.keyspace_metadata(ks)
+    udt = None if meta is None else meta.user_types.get(name)
+    if udt is None:
+        raise RowsError(404, f"No definition found for UDT '{name}' (keyspace '{ks}')", "unknown_type")
+    return _answer(request, udt_json(ks, udt))
+
+
+# ---- lookups -------------------------------------------------------------------------------------------------
+
+
+async def _keyspace(catalog: Catalog, ks: str) -> Any | None:
+    """The served keyspace's metadata; on a miss the driver is asked once (rate-limited by the catalog), as a
+    keyspace created a moment ago may not have reached it yet."""
+    meta = catalog.keyspace_metadata(ks)
+    if meta is None and ks in catalog.served:
+        await _refresh(catalog, ks, "")
+        meta = catalog.keyspace_metadata(ks)
+    return meta
+
+
+async def _keyspace_or_400(catalog: Catalog, ks: str) -> Any:
+    meta = await _keyspace(catalog, ks)
+    if meta is None:
+        raise RowsError(400, f"Keyspace '{ks}' not found", "unknown_keyspace")
+    return meta
+
+
+async def _table(catalog: Catalog, ks: str, table: str, *, missing: int) -> Any:
+    """The table's metadata; an unknown keyspace is a 400, an unknown table `missing` (Stargate: 404 for the table
+    itself, 400 for its columns and indexes)."""
+    meta = await _keyspace_or_400(catalog, ks)
+    found = meta.tables.get(table)
+    if found is None:
+        await _refresh(catalog, ks, table)
+        meta = await _keyspace_or_400(catalog, ks)
+        found = meta.tables.get(table)
+    if found is None:
+        raise RowsError(missing, f"Table '{table}' not found (in keyspace {ks})", "unknown_table")
+    return found
+
+
+async def _refresh(catalog: Catalog, ks: str, table: str) -> None:
+    """The catalog's refresh on a miss: its lookup asks the driver (at most once a second per name), and its
+    answer, found or not, is not ours to give."""
+    with contextlib.suppress(RowsError, ValueError):
+        await catalog.table(ks, table)
+
+
+# ---- Stargate's JSON -----------------------------------------------------------------------------------------
+
+
+def keyspace_json(meta: Any) -> dict[str, Any]:
+    """`Sgv2Keyspace`: the name, and under NetworkTopologyStrategy each datacenter with a whole replica count."""
+    body: dict[str, Any] = {"name": meta.name}
+    strategy = meta.replication_strategy
+    if isinstance(strategy, NetworkTopologyStrategy):
+        factors = strategy.dc_replication_factors_info
+        datacenters = [
+            {"name": dc, "replicas": factors[dc].all_replicas}
+            for dc in sorted(factors)
+            if factors[dc].transient_replicas is None  # "3/1" is no integral number: Stargate leaves it out
+        ]
+        if datacenters:
+            body["datacenters"] = datacenters
+    return body
+
+
+def table_json(ks: str, meta: Any) -> dict[str, Any]:
+    """`Sgv2Table`. Of the table's options Stargate shows the default TTL and the clustering order only."""
+    options: dict[str, Any] = {}
+    ttl = meta.options.get("default_time_to_live")
+    if ttl is not None:
+        options["defaultTimeToLive"] = int(ttl)
+    options["clusteringExpression"] = [
+        {"column": c.name, "order": "DESC" if c.is_reversed else "ASC"} for c in meta.clustering_key
+    ]
+    return {
+        "name": meta.name,
+        "keyspace": ks,
+        "columnDefinitions": columns_json(ks, meta),
+        "primaryKey": {
+            "partitionKey": [c.name for c in meta.partition_key],
+            "clusteringKey": [c.name for c in meta.clustering_key],
+        },
+        "tableOptions": options,
+    }
+
+
+def columns_json(ks: str, meta: Any) -> list[dict[str, Any]]:
+    """`Sgv2ColumnDefinition`s in Stargate's order: the partition key, the clustering columns, then the static and
+    then the regular columns, each by name (code point order, as Cassandra sorts names)."""
+    keys = [*meta.partition_key, *meta.clustering_key]
+    key_names = {c.name for c in keys}
+    rest = sorted((c for c in list(meta.columns.values()) if c.name not in key_names), key=lambda c: c.name)
+    ordered = keys + [c for c in rest if c.is_static] + [c for c in rest if not c.is_static]
+    return [
+        {"name": c.name, "typeDefinition": stargate_type(c.cql_type, ks), "static": bool(c.is_static)} for c in ordered
+    ]
+
+
+def index_json(ks: str, table: str, meta: Any, *, compact: bool) -> dict[str, Any]:
+    """A row of system_schema.indexes, its `options` map an object or (compactMapData=false) key/value pairs."""
+    options = meta.index_options
+    shown: object = None
+    if options is not None:
+        pairs = sorted(dict(options).items())
+        shown = dict(pairs) if compact else [{"key": k, "value": v} for k, v in pairs]
+    return {"keyspace_name": ks, "table_name": table, "index_name": meta.name, "kind": meta.kind, "options": shown}
+
+
+def udt_json(ks: str, meta: Any) -> dict[str, Any]:
+    """`Sgv2UDT`: fields in declaration order, each type as system_schema.types holds it (`frozen<address>`)."""
+    fields = [
+        {"name": name, "typeDefinition": text} for name, text in zip(meta.field_names, meta.field_types, strict=True)
+    ]
+    return {"name": meta.name, "keyspace": ks, "fields": fields}
+
+
+def stargate_type(text: str, ks: str) -> str:
+    """A column type as Stargate prints it: `udt<name>` for a UDT, a tuple never `frozen<...>` (it always is),
+    varchar as text; a type we cannot parse (a custom type) as the driver prints it."""
+    try:
+        parsed = parse_type(text, lambda name: Udt(ks, name, ()))
+    except ValueError:
+        return text
+    return _stargate_type(parsed)
+
+
+def _stargate_type(t: CqlType) -> str:
+    if t.kind == "udt":
+        assert t.udt is not None
+        text = f"udt<{t.udt.name}>"
+    elif t.kind == "vector":
+        text = f"vector<{_stargate_type(t.params[0])}, {t.size}>"
+    elif t.params:
+        text = f"{t.kind}<{', '.join(_stargate_type(p) for p in t.params)}>"
+    else:
+        text = t.kind
+    return f"frozen<{text}>" if t.frozen and t.kind != "tuple" else text
+
+
+def _answer(request: Request, body: object) -> Response:
+    """`raw=true` (Java's parseBoolean: any case) answers the value itself, anything else `{"data": value}`."""
+    return _json(body if _flag(request.query_params.get("raw")) else {"data": body})
+
+
+def _json(body: object) -> Response:
+    return Response(dumps(body), media_type=JSON)

@@ -1,0 +1,170 @@
+"""Anonymous writes only for the local demo: `scripts/run` -> `python -m app --local-demo`.
+
+Only the node scripts/run starts itself (no Astra bundle, no CASSANDRA_CONTACT_POINTS, no password), on loopback,
+served on a loopback HOST, with neither API_KEYS nor ALLOW_ANONYMOUS_WRITES configured, gets anonymous writes. Any
+other backend starts with writes closed, and a warning says how to open them. Before, scripts/run opened them
+whenever no keys were set: Astra included, and HOST=0.0.0.0 included.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cassandra.cluster import Session
+
+from app.__main__ import apply_local_demo, why_not_local_demo
+from app.config import Settings, load_settings
+from tests.support.names import unique
+from tests.support.server import PAGE_STATE_SECRET, ROOT, free_port
+from tests.support.stand_in import StandIn
+
+ASTRA = {
+    "astra_db_client_id": "token",
+    "astra_db_client_secret": "AstraCS:not-a-real-secret",
+    "astra_db_secure_bundle_path": "/tmp/bundle.zip",
+    "astra_db_keyspace": "sample",
+}
+
+
+def settings_of(**values: Any) -> Settings:
+    return load_settings(_env_file=None, **values)
+
+
+@pytest.mark.parametrize(
+    ("values", "host", "reason"),
+    [
+        ({}, "127.0.0.1", None),
+        ({}, "localhost", None),
+        ({}, "::1", None),
+        (ASTRA, "127.0.0.1", "the database is Astra DB"),
+        ({"cassandra_contact_points": "127.0.0.1"}, "127.0.0.1", "CASSANDRA_CONTACT_POINTS names a cluster"),
+        ({"cassandra_contact_points": "10.0.0.5"}, "127.0.0.1", "CASSANDRA_CONTACT_POINTS names a cluster"),
+        ({"cassandra_username": "app"}, "127.0.0.1", "Cassandra is configured with CASSANDRA_USERNAME"),
+        ({}, "0.0.0.0", "the service listens on 0.0.0.0, not on a loopback address"),
+        ({}, "192.168.1.10", "the service listens on 192.168.1.10"),
+    ],
+)
+def test_only_the_local_node_served_on_loopback_is_the_demo(
+    values: dict[str, Any], host: str, reason: str | None
+) -> None:
+    found = why_not_local_demo(settings_of(**values), host)
+    if reason is None:
+        assert found is None
+    else:
+        assert found is not None and found.startswith(reason)
+
+
+@pytest.fixture
+def clean_writes_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("ALLOW_ANONYMOUS_WRITES", raising=False)
+    yield
+    os.environ.pop("ALLOW_ANONYMOUS_WRITES", None)
+
+
+def test_the_demo_opens_writes_for_the_workers_environment(clean_writes_env: None) -> None:
+    assert apply_local_demo(settings_of(), "127.0.0.1") is True
+    assert os.environ["ALLOW_ANONYMOUS_WRITES"] == "true"
+    assert load_settings(_env_file=None).allow_anonymous_writes is True
+
+
+@pytest.mark.parametrize("values", [{"api_keys": "a-key-of-sixteen-chars"}, {"allow_anonymous_writes": False}, ASTRA])
+def test_keys_an_explicit_choice_or_another_backend_leave_writes_closed(
+    clean_writes_env: None, values: dict[str, Any]
+) -> None:
+    assert apply_local_demo(settings_of(**values), "127.0.0.1") is False
+    assert "ALLOW_ANONYMOUS_WRITES" not in os.environ
+
+
+# ---- scripts/run, end to end -----------------------------------------------------------------------------------
+
+
+def run_service(env: dict[str, str], log: Path, *, host: str = "127.0.0.1") -> tuple[subprocess.Popen[bytes], str]:
+    """`scripts/run` (INIT_DB=0) on a free port, until /readyz answers."""
+    port = free_port()
+    env = {**env, "HOST": host, "PORT": str(port), "INIT_DB": "0", "LOG_LEVEL": "warning"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(["scripts/run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"scripts/run exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.terminate()
+            pytest.fail(f"scripts/run did not serve within 180 s:\n{log.read_text()}")
+        time.sleep(0.3)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def base_env() -> dict[str, str]:
+    """This environment without any database, key or write setting of its own."""
+    prefixes = ("ASTRA_DB_", "CASSANDRA_", "API_KEYS", "ALLOW_ANONYMOUS_WRITES", "PAGE_STATE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env["PAGE_STATE_SECRET"] = PAGE_STATE_SECRET
+    return env
+
+
+def post_plant(url: str) -> httpx.Response:
+    plant = {"genus": unique("Demo"), "species": "localis", "sightings": 1}
+    return httpx.post(f"{url}/plant", json=plant, timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("host", "open_writes", "line"),
+    [
+        ("127.0.0.1", True, "writes are open to anyone (the local demo: a local node, served on 127.0.0.1)"),
+        ("0.0.0.0", False, "writes are closed: the service listens on 0.0.0.0, not on a loopback address"),
+    ],
+)
+def test_scripts_run_opens_writes_only_for_the_local_node_on_loopback(
+    settings: Settings, cql: Session, tmp_path: Path, host: str, open_writes: bool, line: str
+) -> None:
+    env = {**base_env(), "CASSANDRA_KEYSPACE": settings.keyspace}
+    process, url = run_service(env, tmp_path / "run.log", host=host)
+    try:
+        answer = post_plant(url)
+    finally:
+        stop(process)
+    output = (tmp_path / "run.log").read_text()
+    assert line in output, output
+    if open_writes:
+        assert answer.status_code == 200, answer.text
+    else:
+        assert answer.status_code == 403, answer.text
+        assert "Set API_KEYS=key1,key2 to accept writes with a key, or ALLOW_ANONYMOUS_WRITES=true" in output
+
+
+@pytest.mark.astra
+def test_scripts_run_on_astra_keeps_writes_closed_and_says_how_to_open_them(stand_in: StandIn, tmp_path: Path) -> None:
+    env = {**base_env(), **stand_in.variables}
+    process, url = run_service(env, tmp_path / "run.log")
+    try:
+        answer = post_plant(url)
+        read = httpx.get(f"{url}/plant/Plantago", timeout=10)
+    finally:
+        stop(process)
+    output = (tmp_path / "run.log").read_text()
+    assert answer.status_code == 403, answer.text  # before: 200, anyone could write to the Astra database
+    assert read.status_code == 200
+    assert "writes are closed: the database is Astra DB" in output
+    assert "Writes are open to anyone" not in output
