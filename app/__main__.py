@@ -1,9 +1,12 @@
 """`python -m app`: check the configuration, then serve with uvicorn (what `scripts/run` execs).
 
-On SIGTERM uvicorn stops accepting, lets in-flight requests and streams finish for up to SHUTDOWN_DRAIN_SECONDS,
-then runs the lifespan's shutdown, which closes the driver. With several workers each worker drains on its own;
-the supervisor also closes its copy of the listening socket at once, so new connections are refused instead of
-waiting in a backlog nobody will accept from.
+It serves with `app.http.protocol.GuardedHttpToolsProtocol` (a deadline for request headers, a connection cap of
+MAX_CONNECTIONS as uvicorn's `limit_concurrency`) and raises the process's descriptor limit to fit that cap.
+On SIGTERM `/readyz` turns 503 at once; after PRE_STOP_DELAY uvicorn stops accepting, lets in-flight requests and
+streams finish for up to SHUTDOWN_DRAIN_SECONDS, then runs the lifespan's shutdown, which closes the driver. With
+several workers each worker drains on its own; the supervisor also closes its copy of the listening socket at once,
+so new connections are refused instead of waiting in a backlog nobody will accept from. A worker whose start-up
+fails stops the supervisor, which then exits with the worker's status (3), as a single process does.
 
 Workers inherit the supervisor's environment, which is how settings decided here reach them: a cursor secret
 shared by the workers when none is configured, and `--local-demo`'s anonymous writes.
@@ -14,8 +17,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import secrets
 import signal
+import socket
 import sys
 from types import FrameType
 
@@ -24,19 +29,54 @@ from uvicorn.supervisors import Multiprocess
 
 from app.config import Mode, Settings, is_loopback, load_settings
 from app.exceptions import ConfigError
+from app.http.server import PROTOCOL, ServiceConfig
 from app.logs import configure_logging
 
 STARTUP_FAILURE = 3
+# Descriptors a process needs beside its client connections: the driver's sockets, logs, the listener, imports.
+FD_RESERVE = 128
 log = logging.getLogger("app.launcher")
 
 
 class DrainingSupervisor(Multiprocess):
-    """uvicorn's worker supervisor, refusing new connections as soon as it is told to stop."""
+    """uvicorn's worker supervisor, passing SIGTERM on to its workers at once (uvicorn's looks at signals twice a
+    second), and refusing new connections as soon as it is told to stop."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._stop_now)
+
+    def _stop_now(self, signum: int, frame: FrameType | None) -> None:
+        self.should_exit.set()  # `run` wakes at once, terminates every worker and waits for them
 
     def terminate_all(self) -> None:
         for sock in self.sockets:
             sock.close()
         super().terminate_all()
+
+    @property
+    def failed_start(self) -> bool:
+        """A worker exited with the start-up failure status (uvicorn then stops the others and returns)."""
+        return any(process.exitcode == STARTUP_FAILURE for process in self.processes)
+
+
+def fit_descriptors(settings: Settings) -> None:
+    """Raise the soft RLIMIT_NOFILE to what the connection cap needs, or say that it cannot be."""
+    needed = settings.connection_limit + settings.connection_limit // 10 + 1 + FD_RESERVE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning(
+            "the descriptor limit (RLIMIT_NOFILE %d) is below the %d that MAX_CONNECTIONS=%d needs: lower "
+            "MAX_CONNECTIONS or raise the hard limit (ulimit -Hn)",
+            soft,
+            needed,
+            settings.connection_limit,
+        )
 
 
 def _drained(signum: int, frame: FrameType | None) -> None:
@@ -114,27 +154,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)  # the supervisor's own lines are JSON too; each worker does it again
+    log.info("memory bound per process: %s", settings.memory_bound.describe())
+    fit_descriptors(settings)
     share_page_state_secret(settings, args.workers)
     if args.local_demo:
         apply_local_demo(settings, args.host)
-    config = uvicorn.Config(
+    config = ServiceConfig(
         "app.main:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http=PROTOCOL,
+        limit_concurrency=settings.connection_limit,
+        pre_stop_delay=settings.pre_stop_delay,
         log_config=None,  # app.logs has configured uvicorn's loggers as JSON lines
         log_level=settings.log_level,
         access_log=False,  # app.access writes one JSON line per request, with its request id
         # uvicorn hints an int but hands it to asyncio.wait_for: fractional drain times work.
-        timeout_graceful_shutdown=settings.shutdown_drain_seconds,  # type: ignore[arg-type]  # see above
+        timeout_graceful_shutdown=settings.shutdown_drain_seconds,
     )
     server = uvicorn.Server(config)
     signal.signal(signal.SIGTERM, _drained)
     if config.workers > 1:
-        DrainingSupervisor(config, sockets=[config.bind_socket()]).run()
-        return 0
+        supervisor = DrainingSupervisor(config, sockets=[config.bind_socket()])
+        supervisor.run()
+        return STARTUP_FAILURE if supervisor.failed_start else 0
     server.run()
     # A failed start-up (the lifespan raised) never marks the server started.
     return 0 if server.started else STARTUP_FAILURE

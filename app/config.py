@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +23,9 @@ ASTRA_VARIABLES = (
     "ASTRA_DB_KEYSPACE",
 )
 ASTRA_FIELDS = tuple(name.lower() for name in ASTRA_VARIABLES)
-IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+# `\Z`, not `$`: `$` also matches before a trailing newline. Use it with `fullmatch` (`match` is safe too).
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}\Z")
+MIN_KEY_LENGTH = 16  # characters of an API key (or METRICS_KEY): shorter ones are refused at start-up
 MIN_PAGE_STATE_SECRET_BYTES = 32
 MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
@@ -122,6 +125,20 @@ class Settings(BaseSettings):
     shutdown_drain_seconds: float = Field(
         default=30.0, ge=0, le=3600, description="on SIGTERM, how long in-flight requests and streams may finish"
     )
+    pre_stop_delay: float = Field(
+        default=0.0,
+        ge=0,
+        le=300,
+        description="on SIGTERM, seconds to go on serving, with /readyz answering 503, before the listener closes "
+        "(python -m app)",
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="seconds a connection may take to send a request's headers, from connecting or from the first "
+        "byte of its next request; then it is closed (python -m app)",
+    )
     reconnect_delay: float = Field(
         default=1.0,
         gt=0,
@@ -138,10 +155,33 @@ class Settings(BaseSettings):
     page_size: int = Field(
         default=1000, ge=1, le=10_000, description="rows per driver page for listings (streams and cursor pages)"
     )
-    max_page_size: int = Field(default=5000, ge=1, le=100_000, description="the cap on a client's `page_size`")
+    max_page_size: int = Field(
+        default=5000, ge=1, le=10_000, description="the cap on a client's `page_size` (and the rows API's `page-size`)"
+    )
+    max_cursor_page_size: int = Field(
+        default=1000,
+        ge=1,
+        le=10_000,
+        description="the lower cap for an answer that holds its whole page in memory: `format=page`, and the rows "
+        "API's JSON pages",
+    )
     max_in_flight: int = Field(default=1024, ge=1, le=32_768, description="database requests in flight per process")
     stream_read_ahead: bool = Field(
         default=True, description="fetch a stream's next page while the current one is sent (at most one ahead)"
+    )
+    stream_idle_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="seconds a stream (JSON, NDJSON, the rows API's NDJSON) may wait for its client to take bytes; "
+        "then it is cut and its slot comes back",
+    )
+    max_stream_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=86_400,
+        description="the longest a whole stream may run, seconds (unset: no cap); NDJSON ends with an error line, "
+        "a JSON array is cut",
     )
     page_state_secret: SecretStr | None = Field(
         default=None,
@@ -213,7 +253,42 @@ class Settings(BaseSettings):
         default=200, ge=0, le=60_000, description="longest wait for a request or stream slot before 503"
     )
     max_streams: int = Field(default=64, ge=1, le=10_000, description="open JSON/NDJSON streams per process")
+    max_connections: int | None = Field(
+        default=None,
+        ge=16,
+        le=100_000,
+        description="open connections per process, uvicorn's limit_concurrency (python -m app; default "
+        "MAX_CONCURRENT_REQUESTS + MAX_QUEUED_REQUESTS + MAX_STREAMS + 64)",
+    )
+    memory_budget_mb: int = Field(
+        default=4096,
+        ge=0,
+        le=1_048_576,
+        description="per process, the most memory that admitted requests' pages, bodies and ingest lines may hold "
+        "at worst; start-up refuses limits whose worst case is larger (0: log the bound, check nothing)",
+    )
+    memory_row_bytes: int = Field(
+        default=2048,
+        ge=64,
+        le=64 * 1024 * 1024,
+        description="the size of one row, decoded and as JSON, that the memory bound assumes (the sample's largest "
+        "animal is ~42 KiB, a typical one ~1.3 KiB)",
+    )
+    readiness_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="how long /readyz reuses its last check of Cassandra; concurrent probes always share one query",
+    )
     metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format (false: 404)")
+    metrics_key: SecretStr | None = Field(
+        default=None,
+        description="a key for /metrics alone (Bearer or X-API-Key); when set, /metrics needs it whatever "
+        "PROTECT_READS says",
+    )
+    metrics_cache_seconds: float = Field(
+        default=1.0, ge=0, le=60, description="how long /metrics reuses its last rendering (0: render every scrape)"
+    )
 
     @field_validator(*ASTRA_FIELDS, mode="before")
     @classmethod
@@ -263,7 +338,7 @@ class Settings(BaseSettings):
             )
         if not self.cassandra_contact_points:
             raise ConfigError("CASSANDRA_CONTACT_POINTS is empty")
-        if not IDENTIFIER.match(self.keyspace):
+        if not IDENTIFIER.fullmatch(self.keyspace):
             raise ConfigError(f"keyspace {self.keyspace!r} is not a valid CQL identifier (letters, digits, _; 48 max)")
         if self.max_page_size < self.page_size:
             raise ConfigError("PAGE_SIZE is larger than MAX_PAGE_SIZE")
@@ -271,6 +346,21 @@ class Settings(BaseSettings):
             raise ConfigError("RECONNECT_DELAY is larger than RECONNECT_MAX_DELAY")
         self._check_tls(astra=bool(present))
         self._check_page_state_secrets()
+        short = sum(len(key.get_secret_value()) < MIN_KEY_LENGTH for key in self.api_keys)
+        if short:
+            raise ConfigError(f"API_KEYS: {short} key(s) shorter than {MIN_KEY_LENGTH} characters")
+        if self.metrics_key is not None and len(self.metrics_key.get_secret_value()) < MIN_KEY_LENGTH:
+            raise ConfigError(f"METRICS_KEY is shorter than {MIN_KEY_LENGTH} characters")
+        wanted = self.max_concurrent_requests + 2 * self.max_streams
+        if wanted > self.max_in_flight:
+            raise ConfigError(
+                f"MAX_CONCURRENT_REQUESTS + 2 x MAX_STREAMS ({self.max_concurrent_requests} + 2 x {self.max_streams} "
+                f"= {wanted}) is more than MAX_IN_FLIGHT ({self.max_in_flight}): admitted requests would wait for "
+                "the driver"
+            )
+        bound = self.memory_bound
+        if self.memory_budget_mb and bound.total > self.memory_budget_mb * MIB:
+            raise ConfigError(f"the limits can hold more memory than MEMORY_BUDGET_MB allows: {bound.describe()}")
         return self
 
     def _check_tls(self, *, astra: bool) -> None:
@@ -323,6 +413,17 @@ class Settings(BaseSettings):
         return [secret.get_secret_value().encode() for secret in secrets]
 
     @property
+    def connection_limit(self) -> int:
+        """uvicorn's limit_concurrency: every request and stream the admission control can hold, and some room."""
+        if self.max_connections is not None:
+            return self.max_connections
+        return self.max_concurrent_requests + self.max_queued_requests + self.max_streams + 64
+
+    @property
+    def memory_bound(self) -> MemoryBound:
+        return MemoryBound.of(self)
+
+    @property
     def mode(self) -> Mode:
         return Mode.ASTRA if self.astra_db_secure_bundle_path else Mode.SELF_HOSTED
 
@@ -352,6 +453,63 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryBound:
+    """The most that admitted requests can hold at once, per process, from the limits alone.
+
+    - a request slot holds at most one whole page (`format=page`, a rows API JSON page): MAX_CURSOR_PAGE_SIZE rows;
+    - a stream holds the page being sent and the one read ahead: 2 x MAX_PAGE_SIZE rows;
+    - a request slot reads at most MAX_BODY_BYTES of body;
+    - a bulk ingest (it holds a stream slot) has ROWS_INGEST_CONCURRENCY lines in flight, each up to MAX_BODY_BYTES.
+    Rows count MEMORY_ROW_BYTES each. Point reads, the driver and the interpreter come on top."""
+
+    page_rows: int
+    row_bytes: int
+    body_bytes: int
+    ingest_bytes: int
+    budget_mb: int
+    requests: int
+    streams: int
+    cursor_page: int
+    stream_page: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> MemoryBound:
+        requests, streams = settings.max_concurrent_requests, settings.max_streams
+        cursor_page = min(settings.max_cursor_page_size, settings.max_page_size)
+        return cls(
+            page_rows=requests * cursor_page + streams * 2 * settings.max_page_size,
+            row_bytes=settings.memory_row_bytes,
+            body_bytes=requests * settings.max_body_bytes,
+            ingest_bytes=streams * settings.rows_ingest_concurrency * settings.max_body_bytes,
+            budget_mb=settings.memory_budget_mb,
+            requests=requests,
+            streams=streams,
+            cursor_page=cursor_page,
+            stream_page=settings.max_page_size,
+        )
+
+    @property
+    def page_bytes(self) -> int:
+        return self.page_rows * self.row_bytes
+
+    @property
+    def total(self) -> int:
+        return self.page_bytes + self.body_bytes + self.ingest_bytes
+
+    def describe(self) -> str:
+        budget = f"MEMORY_BUDGET_MB={self.budget_mb}" if self.budget_mb else "no MEMORY_BUDGET_MB check"
+        return (
+            f"{self.total / MIB:,.0f} MiB at worst ({budget}): {self.page_rows:,} rows in pages "
+            f"({self.requests} requests x {self.cursor_page:,} + {self.streams} streams x 2 x {self.stream_page:,}) "
+            f"at MEMORY_ROW_BYTES={self.row_bytes:,} = {self.page_bytes / MIB:,.0f} MiB, "
+            f"{self.body_bytes / MIB:,.0f} MiB of request bodies, {self.ingest_bytes / MIB:,.0f} MiB of ingest lines"
+        )
 
 
 def load_settings(**overrides: Any) -> Settings:

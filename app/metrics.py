@@ -35,11 +35,27 @@ ROWS_STATEMENTS_CACHED = Gauge(
     "app_rows_statements_cached", "prepared rows API statements held in the cache", multiprocess_mode="livesum"
 )
 SHED = Counter("app_requests_shed_total", "requests refused with 503 because a limit was reached", ["limit"])
+STREAMS_CUT = Counter(
+    "app_streams_cut_total",
+    "streams the service cut: idle (the client took no bytes for STREAM_IDLE_TIMEOUT) or too_long (MAX_STREAM_SECONDS)",
+    ["reason"],
+)
+CONNECTIONS_CLOSED = Counter(
+    "app_connections_closed_total",
+    "connections the service closed on its own: header_timeout, evicted or refused (at the connection limit), "
+    "write_stalled (a finished answer the client never took)",
+    ["reason"],
+)
+READINESS_QUERIES = Counter("app_readiness_queries_total", "queries /readyz sent to Cassandra", ["result"])
+
+
+def multiprocess_mode() -> bool:
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 def exposition() -> bytes:
     """The text format: this process's registry, or every worker's files in multiprocess mode."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if multiprocess_mode():
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()

@@ -3,6 +3,9 @@
 The first page is fetched before the status line goes out, so a query that fails at once still gets a real
 status. After that, pages are fetched as the client consumes them: uvicorn pauses `send()` when its buffer fills,
 which pauses this generator, which stops asking the driver for pages.
+
+A client that stops taking bytes would hold its stream slot for ever that way, so every `send()` of a stream is
+bounded by STREAM_IDLE_TIMEOUT, and the whole stream by MAX_STREAM_SECONDS when that is set (`PageStream`).
 """
 
 from __future__ import annotations
@@ -10,21 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 import anyio
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Send
+from starlette.types import Message, Receive, Scope, Send
 
+from app.config import Settings
 from app.db.database import Page, Pages
 from app.db.errors import map_driver_error
 from app.encoding import json_array_page, json_response, ndjson_page
 from app.exceptions import DatabaseError, StreamAborted
 from app.http.errors import error_body
-from app.metrics import PAGES_FETCHED, PAGES_SENT, ROWS_STREAMED
+from app.http.protocol import ABORT_KEY
+from app.metrics import PAGES_FETCHED, PAGES_SENT, ROWS_STREAMED, STREAMS_CUT
 from app.page_state import PageStateCodec
 
 log = logging.getLogger("app.streaming")
@@ -54,24 +60,104 @@ def choose_framing(request: Request, format: Framing | None, page_state: str | N
     return format, "application/json"
 
 
+@dataclass(frozen=True, slots=True)
+class StreamLimits:
+    """How a stream is paged and bounded: read one page ahead; STREAM_IDLE_TIMEOUT; MAX_STREAM_SECONDS."""
+
+    read_ahead: bool = True
+    idle_timeout: float = 30.0
+    max_seconds: float | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> StreamLimits:
+        return cls(settings.stream_read_ahead, settings.stream_idle_timeout, settings.max_stream_seconds)
+
+
+class _Idle(Exception):
+    """One `send()` of a stream waited STREAM_IDLE_TIMEOUT for the client to take bytes."""
+
+
 class PageStream(StreamingResponse):
-    """A StreamingResponse that always closes its page generator, so a gone client stops the paging at once.
+    """A StreamingResponse that always closes its page generator, and cuts a stream its client stopped reading.
 
     Starlette cancels `stream_response` when the client disconnects; if that happens while the generator waits at a
     `yield`, nothing would close it until the garbage collector does. A `StreamAborted` ends the response without
     its last chunk: the ASGI server then closes the connection, and the client sees a truncated transfer.
+    A stream whose client takes no bytes for `idle_timeout` seconds is cut the same way, and so is one that runs
+    past `max_seconds` (an NDJSON stream first gets an error line, in case its client is still reading). A cut
+    stream resets its connection where the server offers that (`app.http.protocol`): closing would wait for the
+    client to take what is buffered.
     """
 
+    def __init__(
+        self,
+        content: AsyncIterator[bytes],
+        *,
+        limits: StreamLimits,
+        ndjson: bool,
+        media_type: str,
+        headers: Mapping[str, str],
+    ) -> None:
+        super().__init__(content, media_type=media_type, headers=headers)
+        self.limits = limits
+        self.ndjson = ndjson
+        self._abort: Callable[[], None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        abort = scope.get(ABORT_KEY)
+        self._abort = abort if callable(abort) else None
+        await super().__call__(scope, receive, send)
+
     async def stream_response(self, send: Send) -> None:
+        idle = self.limits.idle_timeout
+        started = False
+
+        async def send_or_give_up(message: Message) -> None:
+            nonlocal started
+            started = True
+            try:
+                async with asyncio.timeout(idle):
+                    await send(message)
+            except TimeoutError:
+                raise _Idle from None
+
         try:
-            await super().stream_response(send)
+            async with asyncio.timeout(self.limits.max_seconds) as whole:
+                await super().stream_response(send_or_give_up)
         except StreamAborted:
             return
+        except _Idle:
+            STREAMS_CUT.labels("idle").inc()
+            log.warning("cutting a stream: its client took no bytes for %g s (STREAM_IDLE_TIMEOUT)", idle)
+            await self._cut()
+        except TimeoutError:
+            if not whole.expired():
+                raise
+            STREAMS_CUT.labels("too_long").inc()
+            log.warning("cutting a stream after %g s (MAX_STREAM_SECONDS)", self.limits.max_seconds)
+            if not (self.ndjson and started and await self._end_with_error_line(send_or_give_up)):
+                await self._cut()
         finally:
             aclose = getattr(self.body_iterator, "aclose", None)
             if aclose is not None:
                 with anyio.CancelScope(shield=True):
                     await aclose()
+
+    async def _end_with_error_line(self, send: Send) -> bool:
+        """End an NDJSON stream as a failed page does: a last line that cannot be mistaken for a row."""
+        detail = f"the stream ran longer than {self.limits.max_seconds:g} s (MAX_STREAM_SECONDS)"
+        line = orjson.dumps(error_body("stream_too_long", detail)) + b"\n"
+        try:
+            await send({"type": "http.response.body", "body": line, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except _Idle:
+            return False
+        return True
+
+    async def _cut(self) -> None:
+        if self._abort is not None:
+            self._abort()
+            await asyncio.sleep(0)  # the server sees the connection gone before this response returns unfinished
 
 
 async def count_pages(pages: Pages, framing: Framing) -> Pages:
@@ -107,9 +193,9 @@ async def read_ahead(pages: Pages) -> Pages:
         await pages.aclose()
 
 
-async def stream_pages(pages: Pages, framing: Framing, media_type: str, *, read_ahead_page: bool) -> Response:
+async def stream_pages(pages: Pages, framing: Framing, media_type: str, *, limits: StreamLimits) -> Response:
     """Fetch the first page (a failure here is still a real status), then stream the rest in the chosen framing."""
-    source = read_ahead(pages) if read_ahead_page else pages
+    source = read_ahead(pages) if limits.read_ahead else pages
     try:
         first = await anext(source)
     except StopAsyncIteration:
@@ -119,7 +205,8 @@ async def stream_pages(pages: Pages, framing: Framing, media_type: str, *, read_
         raise
     body = _ndjson_body(first, source) if framing is Framing.NDJSON else _json_array_body(first, source)
     headers = {"X-Accel-Buffering": "no", "Cache-Control": "no-store"}
-    return PageStream(body, media_type=media_type, headers=headers)
+    ndjson = framing is Framing.NDJSON
+    return PageStream(body, limits=limits, ndjson=ndjson, media_type=media_type, headers=headers)
 
 
 async def _json_array_body(first: Page, rest: Pages) -> AsyncIterator[bytes]:

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.http.limits import Gate
 from app.main import create_app
 from tests.support.app import API_KEY, client_for, hardened_settings
+from tests.support.asgi import HeldResponse
 from tests.support.server import Server, service_env, start_server, stop_server
 
 
@@ -39,45 +40,6 @@ async def test_gate_sheds_a_waiter_when_its_wait_runs_out() -> None:
     assert gate.waiting == 0
     gate.release()
     assert await gate.enter()
-
-
-class HeldResponse:
-    """A raw ASGI call whose `send` blocks at the first body chunk, so the request keeps its slot until released."""
-
-    def __init__(self, app: Any, path: str, query: bytes = b"") -> None:
-        self.messages: list[dict[str, Any]] = []
-        self.started = asyncio.Event()
-        self.release = asyncio.Event()
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "root_path": "",
-            "query_string": query,
-            "headers": [(b"host", b"api.test")],
-            "client": ("127.0.0.1", 1),
-            "server": ("api.test", 80),
-        }
-        self.task = asyncio.create_task(app(scope, self._receive, self._send))
-
-    async def _receive(self) -> dict[str, Any]:
-        await self.release.wait()
-        await asyncio.Event().wait()
-        return {"type": "http.disconnect"}
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        self.messages.append(message)
-        if message["type"] == "http.response.body":
-            self.started.set()
-            await self.release.wait()
-
-    async def finish(self) -> None:
-        self.release.set()
-        await asyncio.wait_for(self.task, 30)
 
 
 @pytest.fixture(scope="module")

@@ -120,6 +120,7 @@ def as_role(stand_in: StandIn, role: str, password: str, **overrides: Any) -> Se
         "cassandra_tls_key_file": str(tls.client_key),
         "page_state_secret": PAGE_STATE_SECRET,
         "log_level": "warning",
+        "metrics_cache_seconds": 0,  # each scrape here must see the refusals counted just before it
     }
     values.update(overrides)
     return load_settings(**values)
@@ -229,6 +230,7 @@ async def behind_a_proxy(
         reconnect_delay=0.5,
         reconnect_max_delay=4,
         log_level="warning",
+        metrics_cache_seconds=0,  # each scrape here must see what happened just before it
     )
     try:
         async with app_client(settings) as client:

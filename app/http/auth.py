@@ -1,12 +1,14 @@
 """API keys: required for writes, and for reads too with PROTECT_READS. Health probes never ask for one.
 
-A key comes as `Authorization: Bearer <key>` or `X-API-Key: <key>` and is compared in constant time against every
-configured key (so the time taken says nothing about which key came close). No key, given or configured, is ever
-logged or echoed: the settings hold them as SecretStr, and the 401 says only that the key was missing or wrong.
+A key comes as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Its SHA-256 digest is compared in constant time
+against every configured key's (so the time taken says nothing about which key came close, nor how long the keys
+are). No key, given or configured, is ever logged or echoed: the settings hold them as SecretStr, and the 401 says
+only that the key was missing or wrong. With METRICS_KEY set, `/metrics` takes that key alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Annotated
 
@@ -29,11 +31,15 @@ header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="on
 
 
 def key_matches(given: str, keys: list[SecretStr]) -> bool:
-    """Constant-time comparison against every key, with no early exit on a match."""
-    presented = given.encode("latin-1")  # Starlette decodes header bytes as latin-1: this gives them back as sent
+    """Constant-time comparison of digests against every key, with no early exit on a match.
+
+    Comparing digests, not the keys, makes every comparison one of 32 bytes: `compare_digest` returns at once on a
+    length mismatch, which would tell a client how long the keys are."""
+    # Starlette decodes header bytes as latin-1: encoding back gives them as sent.
+    presented = hashlib.sha256(given.encode("latin-1")).digest()
     found = False
     for key in keys:
-        found |= hmac.compare_digest(presented, key.get_secret_value().encode("utf-8"))
+        found |= hmac.compare_digest(presented, hashlib.sha256(key.get_secret_value().encode("utf-8")).digest())
     return found
 
 
@@ -83,5 +89,19 @@ async def require_read_access(request: Request) -> None:
     check_key(request, settings)
 
 
+async def require_metrics_access(request: Request) -> None:
+    """METRICS_KEY when set (a scraper's own credential, good for nothing else); else the rules of a read."""
+    settings: Settings = request.state.backend.settings
+    if settings.metrics_key is None:
+        await require_read_access(request)
+        return
+    given = presented_key(request)
+    if given is None:
+        raise HTTPException(401, "/metrics needs METRICS_KEY: send 'Authorization: Bearer <key>'", headers=CHALLENGE)
+    if not key_matches(given, [settings.metrics_key]):
+        raise HTTPException(401, "the metrics key is not valid", headers=CHALLENGE)
+
+
 WriteAccess = Depends(require_write_access)
 ReadAccess = Depends(require_read_access)
+MetricsAccess = Depends(require_metrics_access)

@@ -1,7 +1,10 @@
 """Request id in and out, one JSON access line per request, and the request metrics: the outermost HTTP layer.
 
 Pure ASGI (no BaseHTTPMiddleware), so streamed bodies pass through chunk by chunk, and the latency it records
-runs to a stream's last byte.
+runs to a stream's last byte. It is also where an exception nothing else handled ends: Starlette's own last resort
+(ServerErrorMiddleware) sits outside every user middleware, so its 500 would carry no request id, and the
+exception would go on to uvicorn, which logs it again. Here it becomes a JSON 500 with `X-Request-ID` and one log
+line that carries the request id; after the first byte, the connection is cut instead.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from prometheus_client import Counter, Histogram
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.http.errors import send_error
+from app.http.protocol import ABORT_KEY
 from app.logs import request_id
 from app.metrics import IN_FLIGHT, LATENCY, REQUESTS
 
 access_log = logging.getLogger("app.access")
+error_log = logging.getLogger("app.errors")
 
-SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
+# `\Z`, not `$` (which also matches before a trailing newline); used with `fullmatch`.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}\Z")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Request ids: a random per-process prefix and a counter. Unique across workers and restarts in practice, and
 # a fraction of uuid4's cost, which the point-read profile showed at ~6% of the service's CPU.
@@ -63,7 +70,7 @@ class Observability:
             await self.app(scope, receive, send)
             return
         incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        rid = incoming if SANE_REQUEST_ID.match(incoming) else new_request_id()
+        rid = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
         token = request_id.set(rid)
         started = time.perf_counter()
         first_byte: float | None = None
@@ -83,6 +90,18 @@ class Observability:
         except asyncio.CancelledError:
             status = status or 499  # nginx's "client closed request": nothing was answered
             raise
+        except Exception:
+            error_log.exception("unhandled error on %s %s", scope["method"][:16], scope["path"][:512])
+            if status is None:
+                status = 500
+                await send_error(
+                    send_observed, 500, "internal_error", "an unexpected error occurred", path=scope["path"]
+                )
+            else:
+                abort = scope.get(ABORT_KEY)  # the answer is half sent: cut it, as a failed stream is cut
+                if callable(abort):
+                    abort()
+                    await asyncio.sleep(0)
         except BaseException:
             status = status or 500
             raise

@@ -1,16 +1,55 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes.
+
+`/readyz` is anonymous and never queued or shed, so it must not cost Cassandra a query per hit: its answer comes
+from one check shared by every probe for READINESS_CACHE_SECONDS, and probes that arrive while a check is running
+wait for that check instead of starting their own. A flood of probes thus sends Cassandra at most one query per
+READINESS_CACHE_SECONDS (and takes at most one of MAX_IN_FLIGHT). Once the process has been told to stop, it answers
+503 at once, without asking Cassandra (`app.http.lifecycle`).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app import repository
 from app.encoding import json_response
-from app.http.deps import BackendDep
+from app.exceptions import DatabaseError
+from app.http.deps import Backend, BackendDep
+from app.http.errors import error_response
+from app.http.lifecycle import draining
+from app.http.shared import SharedResult
+from app.metrics import READINESS_QUERIES
 from app.models import ERROR_RESPONSES, ErrorBody
 
+log = logging.getLogger("app.health")
 router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
+
+Outcome = str | DatabaseError  # Cassandra's release version, or why it could not be reached
+
+
+def _check_of(request: Request, backend: Backend) -> SharedResult[Outcome]:
+    """The app's shared check, made for this backend (a new lifespan makes a new backend, and a new check)."""
+    held = getattr(request.app.state, "readiness", None)
+    if isinstance(held, tuple) and held[0] is backend:
+        check: SharedResult[Outcome] = held[1]
+    else:
+
+        async def ping() -> Outcome:
+            try:
+                version = await repository.ping(backend.db, backend.statements)
+            except DatabaseError as exc:
+                READINESS_QUERIES.labels("failed").inc()
+                log.warning("not ready: %s", exc.detail)  # once per check, not once per probe
+                return exc
+            READINESS_QUERIES.labels("ready").inc()
+            return version
+
+        check = SharedResult(ping, ttl=backend.settings.readiness_cache_seconds)
+        request.app.state.readiness = (backend, check)
+    return check
 
 
 @router.get("/healthz")
@@ -23,13 +62,18 @@ async def read_health() -> Response:
     "/readyz",
     responses={
         502: {"model": ErrorBody, "description": "Cassandra refuses the service's credentials or permissions"},
-        503: {"model": ErrorBody, "description": "Cassandra unreachable"},
+        503: {"model": ErrorBody, "description": "Cassandra unreachable, or the service is stopping"},
     },
 )
-async def read_ready(backend: BackendDep) -> Response:
-    """A cheap query reached Cassandra; otherwise 503 (through the error mapping). 502 while Cassandra refuses the
-    service's credentials or one of its statements to its role (`app.db.credentials`), even if the query works."""
+async def read_ready(request: Request, backend: BackendDep) -> Response:
+    """Cassandra answered a cheap query within the last READINESS_CACHE_SECONDS; otherwise 503. 502 while Cassandra
+    refuses the service's credentials or one of its statements to its role (`app.db.credentials`), even if the query
+    works: that is checked first, and costs no query."""
     if (refused := backend.db.refusals.problem()) is not None:
         raise refused
-    version = await repository.ping(backend.db, backend.statements)
-    return json_response({"status": "ready", "cassandra": version})
+    if draining():
+        return error_response(503, "shutting_down", "the service is stopping: send new requests elsewhere")
+    outcome = await _check_of(request, backend).get()
+    if isinstance(outcome, DatabaseError):
+        return error_response(outcome.status, outcome.error, outcome.detail)
+    return json_response({"status": "ready", "cassandra": outcome})

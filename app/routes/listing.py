@@ -11,14 +11,17 @@ from app.db.database import Listing
 from app.http.admission import admit_stream
 from app.http.deps import Backend
 from app.models import ErrorBody
-from app.streaming import NDJSON_TYPES, Framing, choose_framing, count_pages, one_page, stream_pages
+from app.streaming import NDJSON_TYPES, Framing, StreamLimits, choose_framing, count_pages, one_page, stream_pages
 
 KeyPath = Annotated[str, Path(min_length=1, max_length=256)]
 FormatParam = Annotated[
     Framing | None,
     Query(description="json (a streamed array), ndjson (one object per line), or page (one page and a cursor)"),
 ]
-PageSizeParam = Annotated[int | None, Query(ge=1, le=100_000, description="rows per page (bounded by MAX_PAGE_SIZE)")]
+PageSizeParam = Annotated[
+    int | None,
+    Query(ge=1, le=100_000, description="rows per page (bounded by MAX_PAGE_SIZE; by MAX_CURSOR_PAGE_SIZE for page)"),
+]
 # No max_length here: an over-long token is a bad token (400 from the codec), not a malformed request (422).
 PageStateParam = Annotated[
     str | None, Query(description="cursor from a previous page's next_page_state; empty for the first page")
@@ -48,8 +51,10 @@ async def answer_listing(
     framing, media_type = choose_framing(request, format, page_state)
     size = min(page_size or settings.page_size, settings.max_page_size)
     if framing is Framing.PAGE:
+        # The one page is held whole, decoded and encoded, while it is answered: it gets the lower cap.
+        size = min(size, settings.max_cursor_page_size)
         state = codec.open(page_state, listing.query) if page_state else None
         return await one_page(count_pages(listing.fetch(size, state), framing), codec, listing.query)
     await admit_stream(request)  # one of MAX_STREAMS slots, or 503
     pages = count_pages(listing.fetch(size, None), framing)
-    return await stream_pages(pages, framing, media_type, read_ahead_page=settings.stream_read_ahead)
+    return await stream_pages(pages, framing, media_type, limits=StreamLimits.of(settings))

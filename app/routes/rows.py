@@ -25,7 +25,7 @@ from app.http.errors import error_response
 from app.rows.engine import Query, WriteOptions
 from app.rows.ingest import ingest, is_ingest
 from app.rows.query import key_conditions, loads_strict, parse_fields, parse_sort, parse_where
-from app.streaming import NDJSON_TYPES, Framing, count_pages, stream_pages
+from app.streaming import NDJSON_TYPES, Framing, StreamLimits, count_pages, stream_pages
 
 PREFIXES = ("/v2/keyspaces", "/api/rest/v2/keyspaces")
 DEFAULT_PAGE_SIZE = 100  # Stargate's RestResourceBase.DEFAULT_PAGE_SIZE
@@ -135,10 +135,12 @@ async def _answer_read(
     query = await backend.rows.query(
         table, conditions, columns=columns, order=order, allow_filtering=allow_filtering, compact_maps=compact
     )
-    size = _page_size(params.get("page-size"), settings.max_page_size)
+    ndjson = _wants_ndjson(request)
+    # A JSON page is held whole while it is answered, like the sample's format=page: MAX_CURSOR_PAGE_SIZE caps it.
+    size = _page_size(params.get("page-size"), settings.max_page_size if ndjson else settings.max_cursor_page_size)
     token = params.get("page-state") or None
     state = backend.codec.open(token, query.identity) if token else None
-    if _wants_ndjson(request):
+    if ndjson:
         # A stream's page size is only how much the driver fetches at a time: Stargate's 100 rows would cost a
         # round trip per 100 rows, so a stream without page-size fetches PAGE_SIZE rows, as the sample's do.
         fetch = size if params.get("page-size", "").strip() else min(settings.page_size, settings.max_page_size)
@@ -154,11 +156,11 @@ async def _answer_read(
 
 
 async def _stream(request: Request, backend: Backend, query: Query, size: int, state: bytes | None) -> Response:
-    """Every page, as NDJSON: the same framing, backpressure and error line as the sample's listings."""
+    """Every page, as NDJSON: the same framing, backpressure, error line and idle bound as the sample's listings."""
     media = next((kind for kind in NDJSON_TYPES if kind in request.headers.get("accept", "")), NDJSON_TYPES[0])
     await admit_stream(request)
     pages = count_pages(backend.rows.listing(query).fetch(size, state), Framing.NDJSON)
-    return await stream_pages(pages, Framing.NDJSON, media, read_ahead_page=backend.settings.stream_read_ahead)
+    return await stream_pages(pages, Framing.NDJSON, media, limits=StreamLimits.of(backend.settings))
 
 
 # ---- writes --------------------------------------------------------------------------------------------------
