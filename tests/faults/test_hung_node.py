@@ -32,8 +32,13 @@ async def test_a_hung_node_gets_504s_within_the_configured_timeout(
     server_timeout: float,
     error: str,
 ) -> None:
+    # READINESS_CACHE_SECONDS=0: /readyz asks the hung node too, instead of repeating the check made at launch.
     server = launch(
-        fault_settings, REQUEST_TIMEOUT=str(request_timeout), SERVER_TIMEOUT=str(server_timeout), SPECULATIVE_DELAY="0"
+        fault_settings,
+        REQUEST_TIMEOUT=str(request_timeout),
+        SERVER_TIMEOUT=str(server_timeout),
+        SPECULATIVE_DELAY="0",
+        READINESS_CACHE_SECONDS="0",
     )
     requests = mixed_requests("Plantago", ["major", "media", "afra"], "Hung")
     async with api_client(server.url, 30) as client:
