@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -51,9 +53,25 @@ async def app(settings: Settings, cql: Session) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def session_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
+
+
+@pytest.fixture
+async def client(session_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The session's client, once its app is ready.
+
+    Between tests nothing runs the session's event loop. Under DRIVER_IO=loop the driver's connections live on that
+    loop, so after a long stretch of synchronous tests their heartbeats have timed out and the node is marked down
+    until the reconnection backoff tries again. A serving process's loop never stands still; this one waits (at most
+    30 s, then the test goes on and fails on its own) for the pool to come back instead of failing on the stall."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if (await session_client.get("/readyz")).status_code == 200:
+            break
+        await asyncio.sleep(0.2)
+    return session_client
 
 
 @pytest.fixture(scope="session")
