@@ -17,7 +17,7 @@ from cassandra.query import SimpleStatement
 from app.config import Settings, load_settings
 from app.db.cluster import build_cluster
 from app.db.loop_connection import LoopConnection
-from tests.db.link import Link
+from tests.support.link import Link
 
 T = TypeVar("T")
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {

@@ -33,7 +33,7 @@ from app.db.loop_connection import BlockingDriverCall, LoopConnection
 from app.exceptions import DatabaseError
 from astra_local.certs import make_certificates
 from tests.db.conftest import Run, link_settings, local, loop_cluster, pool_connections, until
-from tests.db.link import Link
+from tests.support.link import Link
 
 
 async def _ok(db: Database) -> bool:
