@@ -18,7 +18,7 @@ from app.config import Settings, load_settings
 from app.db.statements import CQL
 from app.exceptions import ConfigError
 from tests.support.names import unique
-from tests.support.rows import create_table
+from tests.support.rows import create_table, eventually
 from tests.support.server import ROOT, service_env, stop_server
 from tests.support.service import start_service
 
@@ -53,6 +53,11 @@ async def test_a_rows_api_json_page_is_capped_too_and_its_ndjson_stream_is_not(
     client: httpx.AsyncClient, keyspace: str, wide_table: str
 ) -> None:
     path = f"/v2/keyspaces/{keyspace}/{wide_table}/wide"
+
+    async def served() -> bool:  # the new table reaches the app's driver by its schema events, asynchronously
+        return (await client.get(path, params={"page-size": "1"})).status_code == 200
+
+    assert await eventually(served)
     page = await client.get(path, params={"page-size": "5000"})
     streamed = await client.get(path, params={"page-size": "5000"}, headers={"accept": "application/x-ndjson"})
     assert page.status_code == 200

@@ -277,13 +277,13 @@ NULLS = {"k": "nulls", "c": 1}
 
 
 @pytest.fixture(scope="module")
-async def typed(client: httpx.AsyncClient, cql: Session, keyspace_name: str) -> tuple[str, dict[str, Any]]:
+async def typed(session_client: httpx.AsyncClient, cql: Session, keyspace_name: str) -> tuple[str, dict[str, Any]]:
     """A table of every type, three rows written through the API (full values, extremes, nulls), and the
     document describing it. Each body is first checked against the document's own insert schema."""
     udt = unique("addr")
     cql.execute(f"CREATE TYPE {udt} (street text, zip int, tags frozen<set<text>>)", timeout=60)
     table = create_table(cql, TYPE_COLUMNS.format(udt=udt), prefix="typed")
-    doc = await described(client, keyspace_name, table)
+    doc = await described(session_client, keyspace_name, table)
     insert = validator(doc, component(doc, keyspace_name, table, "Insert"))
     for row in (FULL, EXTREMES, NULLS):
         body = {name: value for name, value in row.items() if name not in ("vi", "de")}
@@ -296,7 +296,7 @@ async def typed(client: httpx.AsyncClient, cql: Session, keyspace_name: str) -> 
                 + (f',"de":{row["de"]}'.encode() if "de" in row else b"")
                 + b"}"
             )
-        answer = await client.post(
+        answer = await session_client.post(
             path(keyspace_name, table), content=raw, headers={"content-type": "application/json"}
         )
         assert answer.status_code == 201, answer.text  # ...is what it takes
