@@ -177,11 +177,18 @@ class Settings(BaseSettings):
         "then it is cut and its slot comes back",
     )
     max_stream_seconds: float | None = Field(
-        default=None,
+        default=600.0,
         gt=0,
         le=86_400,
-        description="the longest a whole stream may run, seconds (unset: no cap); NDJSON ends with an error line, "
+        description="the longest a whole stream may run, seconds (empty: no cap); NDJSON ends with an error line, "
         "a JSON array is cut",
+    )
+    max_page_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=64 * 1024,
+        le=256 * 1024 * 1024,
+        description="the rows API's byte budget per page: a JSON page stops there and hands back its cursor, and a "
+        "stream of a wide table fetches fewer rows at a time",
     )
     page_state_secret: SecretStr | None = Field(
         default=None,
@@ -223,6 +230,68 @@ class Settings(BaseSettings):
     )
     rows_statement_cache: int = Field(
         default=1000, ge=16, le=100_000, description="prepared where/fields/sort shapes the rows API keeps"
+    )
+    max_conditions: int = Field(
+        default=32, ge=1, le=1000, description="conditions one `where` (or filter) may hold, `$in` lists counted as one"
+    )
+    max_in_values: int = Field(default=100, ge=1, le=10_000, description="values one `$in` list may hold")
+    max_number_digits: int = Field(
+        default=1000,
+        ge=40,
+        le=100_000,
+        description="digits a varint or decimal value may have (other number types are bounded by their own range), "
+        "and the length of any number in JSON input",
+    )
+    write_timestamp_ahead_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=10 * 365 * 86_400,
+        description="how far ahead of this server's clock a client's write `timestamp` (microseconds) may be; "
+        "behind, any value from 10^15 (2001) on",
+    )
+    write_timestamp_any: bool = Field(
+        default=False,
+        description="accept any client write `timestamp` from 0 to 2^63-1 (migrations that keep old write times)",
+    )
+    prepare_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="worker threads that may prepare statements and refresh schema metadata at once (their own "
+        "limiter, apart from every other worker thread)",
+    )
+    prepare_misses_per_second: float = Field(
+        default=20.0,
+        gt=0,
+        le=10_000,
+        description="new statement shapes prepared per second per process, in bursts of up to 2 seconds' worth; "
+        "past it a request that needs one gets 503 with Retry-After",
+    )
+    negative_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="how long a statement Cassandra refused, or an unknown keyspace or table, is answered from "
+        "memory without asking Cassandra again",
+    )
+    key_shape_tables: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="tables whose key statements (read, insert, update, delete) are kept prepared; the least "
+        "recently used beyond it are forgotten",
+    )
+    schema_refreshes_per_second: float = Field(
+        default=2.0,
+        gt=0,
+        le=100,
+        description="schema refreshes (asked by a lookup that missed) per second per process, in bursts of 5",
+    )
+    openapi_max_tables: int = Field(
+        default=200,
+        ge=0,
+        le=100_000,
+        description="tables typed in the combined /openapi.json; beyond, the per-table documents are listed by name",
     )
     rows_ingest_concurrency: int = Field(
         default=64,
@@ -462,14 +531,17 @@ MIB = 1024 * 1024
 class MemoryBound:
     """The most that admitted requests can hold at once, per process, from the limits alone.
 
-    - a request slot holds at most one whole page (`format=page`, a rows API JSON page): MAX_CURSOR_PAGE_SIZE rows;
-    - a stream holds the page being sent and the one read ahead: 2 x MAX_PAGE_SIZE rows;
+    - a request slot holds at most one whole page (`format=page`, a rows API JSON page);
+    - a stream holds the page being sent and the one read ahead: 2 pages;
     - a request slot reads at most MAX_BODY_BYTES of body;
     - a bulk ingest (it holds a stream slot) has ROWS_INGEST_CONCURRENCY lines in flight, each up to MAX_BODY_BYTES.
-    Rows count MEMORY_ROW_BYTES each. Point reads, the driver and the interpreter come on top."""
+    A page is the larger of MAX_PAGE_BYTES (the rows API's budget, for tables of any width) and its rows at
+    MEMORY_ROW_BYTES each (the sample's tables, whose rows are known). Point reads, the driver and the interpreter
+    come on top."""
 
     page_rows: int
     row_bytes: int
+    page_budget: int
     body_bytes: int
     ingest_bytes: int
     budget_mb: int
@@ -485,6 +557,7 @@ class MemoryBound:
         return cls(
             page_rows=requests * cursor_page + streams * 2 * settings.max_page_size,
             row_bytes=settings.memory_row_bytes,
+            page_budget=settings.max_page_bytes,
             body_bytes=requests * settings.max_body_bytes,
             ingest_bytes=streams * settings.rows_ingest_concurrency * settings.max_body_bytes,
             budget_mb=settings.memory_budget_mb,
@@ -495,8 +568,16 @@ class MemoryBound:
         )
 
     @property
+    def cursor_page_bytes(self) -> int:
+        return max(self.page_budget, self.cursor_page * self.row_bytes)
+
+    @property
+    def stream_page_bytes(self) -> int:
+        return max(self.page_budget, self.stream_page * self.row_bytes)
+
+    @property
     def page_bytes(self) -> int:
-        return self.page_rows * self.row_bytes
+        return self.requests * self.cursor_page_bytes + self.streams * 2 * self.stream_page_bytes
 
     @property
     def total(self) -> int:
@@ -505,9 +586,10 @@ class MemoryBound:
     def describe(self) -> str:
         budget = f"MEMORY_BUDGET_MB={self.budget_mb}" if self.budget_mb else "no MEMORY_BUDGET_MB check"
         return (
-            f"{self.total / MIB:,.0f} MiB at worst ({budget}): {self.page_rows:,} rows in pages "
-            f"({self.requests} requests x {self.cursor_page:,} + {self.streams} streams x 2 x {self.stream_page:,}) "
-            f"at MEMORY_ROW_BYTES={self.row_bytes:,} = {self.page_bytes / MIB:,.0f} MiB, "
+            f"{self.total / MIB:,.0f} MiB at worst ({budget}): pages of {self.requests} requests x "
+            f"{self.cursor_page_bytes / MIB:,.1f} MiB + {self.streams} streams x 2 x "
+            f"{self.stream_page_bytes / MIB:,.1f} MiB (MAX_PAGE_BYTES={self.page_budget:,}, or rows at "
+            f"MEMORY_ROW_BYTES={self.row_bytes:,}) = {self.page_bytes / MIB:,.0f} MiB, "
             f"{self.body_bytes / MIB:,.0f} MiB of request bodies, {self.ingest_bytes / MIB:,.0f} MiB of ingest lines"
         )
 

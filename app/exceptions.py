@@ -11,12 +11,9 @@ class ConfigError(StartupError):
     """The configuration is missing something or contradicts itself."""
 
 
-class BadPageState(Exception):
-    """A page_state token that this service did not issue for this query."""
-
-
-class DatabaseError(Exception):
-    """Database trouble, already classified into an HTTP status and a stable `error` code."""
+class ServiceError(Exception):
+    """Every refusal the service answers itself: an HTTP `status`, a stable `error` code and a `detail` saying what
+    was wrong. Each face writes it in its own shape (one handler, found by the class's MRO)."""
 
     def __init__(self, status: int, error: str, detail: str) -> None:
         super().__init__(detail)
@@ -25,26 +22,36 @@ class DatabaseError(Exception):
         self.detail = detail
 
 
-class Shed(Exception):
+class BadPageState(ServiceError):
+    """A page_state token that this service did not issue for this query."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(400, "bad_page_state", detail)
+
+
+class DatabaseError(ServiceError):
+    """Database trouble, already classified into an HTTP status and a stable `error` code."""
+
+
+class Shed(ServiceError):
     """A limit is reached: the client should come back after `Retry-After` seconds."""
 
     def __init__(self, limit: str, detail: str) -> None:
-        super().__init__(detail)
+        super().__init__(503, "overloaded", detail)
         self.limit = limit
-        self.detail = detail
 
 
 class StreamAborted(Exception):
     """Raised inside a JSON-array stream so the server closes the connection without the closing bracket."""
 
 
-class RowsError(Exception):
-    """A refused rows-API request, answered in Stargate's error shape: `description` says what was wrong.
-
-    `error` is our stable code (beside Stargate's `description` and `code`), e.g. "bad_where", "unknown_table"."""
+class RowsError(ServiceError):
+    """A refused request about rows or tables (any face): `description` says what was wrong, in Stargate's words
+    where Stargate has them. `error` is our stable code, e.g. "bad_where", "unknown_table"."""
 
     def __init__(self, status: int, description: str, error: str = "bad_request") -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.error = error
+        super().__init__(status, error, description)
+
+    @property
+    def description(self) -> str:
+        return self.detail

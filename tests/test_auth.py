@@ -10,8 +10,8 @@ import pytest
 from cassandra.cluster import Session
 from pydantic import SecretStr
 
+from app.access import key_matches
 from app.config import Settings
-from app.http.auth import key_matches
 from tests.support.app import API_KEY, OTHER_KEY, hardened_client, hardened_settings
 from tests.support.names import unique
 

@@ -16,7 +16,7 @@ from cassandra.cluster import Session
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-import app.http.auth as auth
+import app.access as auth
 from app.config import Settings, load_settings
 from app.exceptions import ConfigError
 from tests.support.asgi import raw_call

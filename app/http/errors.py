@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from app.encoding import dumps
-from app.exceptions import BadPageState, DatabaseError, RowsError, Shed
+from app.exceptions import DatabaseError, ServiceError
 
 log = logging.getLogger("app.errors")
 
@@ -96,24 +96,16 @@ async def send_error(
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _on_database_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DatabaseError)
-    log.warning("database error on %s %s: %s", request.method, request.url.path, exc.detail)
-    return error_response(exc.status, exc.error, exc.detail, path=request.url.path)
+async def _on_service_error(request: Request, exc: Exception) -> Response:
+    return service_error_response(exc, request.method, request.url.path)
 
 
-async def _on_rows_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RowsError)
-    return error_response(exc.status, exc.error, exc.description, path=request.url.path)
-
-
-async def _on_shed(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Shed)
-    return error_response(503, "overloaded", exc.detail, path=request.url.path)
-
-
-async def _on_bad_page_state(request: Request, exc: Exception) -> Response:
-    return error_response(400, "bad_page_state", str(exc), path=request.url.path)
+def service_error_response(exc: Exception, method: str, path: str) -> Response:
+    """A `ServiceError` in the shape its path's face answers; database trouble is logged once, here."""
+    assert isinstance(exc, ServiceError)
+    if isinstance(exc, DatabaseError):
+        log.warning("database error on %s %s: %s", method, path, exc.detail)
+    return error_response(exc.status, exc.error, exc.detail, path=path)
 
 
 def _media_type_if_not_json(request: Request) -> str | None:
@@ -154,10 +146,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 Handler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
 EXCEPTION_HANDLERS: dict[int | type[Exception], Handler] = {
-    DatabaseError: _on_database_error,
-    RowsError: _on_rows_error,
-    Shed: _on_shed,
-    BadPageState: _on_bad_page_state,
+    ServiceError: _on_service_error,
     RequestValidationError: _on_validation_error,
     HTTPException: _on_http_error,
     Exception: _on_unexpected,

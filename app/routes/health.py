@@ -20,9 +20,9 @@ from app.exceptions import DatabaseError
 from app.http.deps import Backend, BackendDep
 from app.http.errors import error_response
 from app.http.lifecycle import draining
-from app.http.shared import SharedResult
 from app.metrics import READINESS_QUERIES
 from app.models import ERROR_RESPONSES, ErrorBody
+from app.singleflight import SharedResult
 
 log = logging.getLogger("app.health")
 router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)

@@ -14,8 +14,8 @@ from starlette.responses import Response
 
 from app.http.auth import MetricsAccess
 from app.http.deps import SettingsDep
-from app.http.shared import SharedResult
 from app.metrics import exposition, multiprocess_mode
+from app.singleflight import SharedResult
 
 router = APIRouter(tags=["operations"])
 

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from app.access import Refusal, decide, presented_key
 from app.encoding import dumps
 from app.exceptions import BadPageState, DatabaseError, RowsError, Shed
 from app.http.admission import admit_stream
-from app.http.auth import key_matches, presented_key
 from app.http.deps import Backend
 from app.http.errors import error_response
 from app.rows.engine import Query, WriteOptions
@@ -75,20 +75,14 @@ def _endpoint(handler: Endpoint, *, write: bool) -> Callable[[Request], Awaitabl
 
 
 def _authorize(request: Request, backend: Backend, *, write: bool) -> None:
-    """Writes need a key; reads too under PROTECT_READS. Stargate clients send theirs as X-Cassandra-Token."""
-    settings = backend.settings
-    if not write and not settings.protect_reads:
+    """The one access rule (`app.access`), refused in Stargate's words. Stargate clients send X-Cassandra-Token."""
+    decision = decide(backend.settings, presented_key(request.headers), write=write)
+    if decision.refusal is None:
         return
-    if not settings.api_keys:
-        if write and settings.allow_anonymous_writes:
-            return
+    if decision.refusal is Refusal.NO_KEYS:
         what = "writes are disabled" if write else "PROTECT_READS is on"
         raise RowsError(403, f"{what} but no API_KEYS are configured: set API_KEYS (comma-separated)", "forbidden")
-    given = presented_key(request)
-    if given is None:
-        raise RowsError(401, MISSING_TOKEN, "unauthorized")
-    if not key_matches(given, settings.api_keys):
-        raise RowsError(401, BAD_TOKEN, "unauthorized")
+    raise RowsError(401, MISSING_TOKEN if decision.refusal is Refusal.MISSING else BAD_TOKEN, "unauthorized")
 
 
 # ---- reads ---------------------------------------------------------------------------------------------------

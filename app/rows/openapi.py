@@ -27,13 +27,12 @@ from collections.abc import Sequence
 import anyio
 import orjson
 from fastapi import FastAPI
-from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.access import decide, presented_key
 from app.config import Settings
-from app.http.auth import key_matches, presented_key
 from app.http.docs import OPENAPI_URL
 from app.http.errors import error_response
 from app.rows.catalog import Catalog, Table
@@ -75,10 +74,10 @@ def _same(first: Sequence[Table], second: Sequence[Table]) -> bool:
 class RowsDocs:
     """`app.openapi` and the `/openapi.json` endpoint: FastAPI's document plus the rows API's, cached per schema."""
 
-    def __init__(self, app: FastAPI, deployment: Deployment, keys: list[SecretStr]) -> None:
+    def __init__(self, app: FastAPI, deployment: Deployment, settings: Settings) -> None:
         self._app = app
         self._deployment = deployment
-        self._keys = keys
+        self._settings = settings
         self._bare: bytes | None = None  # the document without tables, for a keyless request under PROTECT_READS
         self._lock = threading.Lock()  # one build at a time (builds run in worker threads)
         self._generic: Schema | None = None
@@ -97,10 +96,7 @@ class RowsDocs:
         return served_tables(catalog) if isinstance(catalog, Catalog) else ()
 
     def may_see_tables(self, request: Request) -> bool:
-        if not self._deployment.protect_reads:
-            return True
-        given = presented_key(request)
-        return given is not None and key_matches(given, self._keys)
+        return decide(self._settings, presented_key(request.headers), write=False).allowed
 
     async def endpoint(self, request: Request) -> Response:
         """`/openapi.json`: the cached bytes while the served tables are the same objects; else built off the loop."""
@@ -203,7 +199,7 @@ class RowsDocs:
 
 def install(app: FastAPI, settings: Settings) -> RowsDocs:
     """Make `app.openapi()` and `/openapi.json` (so `/docs`) describe the rows API too; add the per-table route."""
-    docs = RowsDocs(app, Deployment.of(settings), settings.api_keys)
+    docs = RowsDocs(app, Deployment.of(settings), settings)
     app.openapi = docs  # type: ignore[method-assign]  # FastAPI's documented way to extend its document
     routes, url = app.router.routes, app.openapi_url or OPENAPI_URL
     index = next(i for i, r in enumerate(routes) if isinstance(r, Route) and r.path == url)

@@ -1,0 +1,112 @@
+"""What the cold paths may cost: preparing a statement shape and refreshing schema metadata.
+
+Both are client-triggered (a new `where` shape, an unknown table name) and each costs a round trip to every node,
+so they share a few worker threads of their own (never anyio's default pool, where they would starve the other
+off-loop work), spend from token buckets (a 503 with Retry-After when empty), and remember what Cassandra refused
+for a while instead of asking again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import anyio
+
+from app.exceptions import ServiceError, Shed
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = burst
+        self._at = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class Remembered:
+    """A bounded, expiring memory of refusals (`key` -> the error to raise again), oldest forgotten first."""
+
+    def __init__(self, ttl: float, *, capacity: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._clock = clock
+        self._items: OrderedDict[Hashable, tuple[float, ServiceError]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable) -> ServiceError | None:
+        found = self._items.get(key)
+        if found is None:
+            return None
+        until, error = found
+        if self._clock() >= until:
+            del self._items[key]
+            return None
+        return error
+
+    def remember(self, key: Hashable, error: ServiceError) -> None:
+        if self.ttl <= 0:
+            return
+        self._items[key] = (self._clock() + self.ttl, error)
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def forget(self, key: Hashable) -> None:
+        self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+@dataclass(slots=True)
+class ColdPathBudget:
+    """One per process: the limiter and buckets that preparations and schema refreshes share."""
+
+    limiter: anyio.CapacityLimiter
+    prepares: TokenBucket
+    refreshes: TokenBucket
+    refused: Remembered
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        concurrency: int,
+        prepares_per_second: float,
+        refreshes_per_second: float,
+        remember_seconds: float,
+    ) -> ColdPathBudget:
+        return cls(
+            limiter=anyio.CapacityLimiter(concurrency),
+            prepares=TokenBucket(prepares_per_second, max(1.0, 2 * prepares_per_second)),
+            refreshes=TokenBucket(refreshes_per_second, 5.0),
+            refused=Remembered(remember_seconds),
+        )
+
+    def spend_prepare(self) -> None:
+        """One new statement shape, or a 503: the process prepares no faster than PREPARE_MISSES_PER_SECOND."""
+        if not self.prepares.take():
+            raise Shed(
+                "prepare", "too many new statement shapes at once: try again shortly (PREPARE_MISSES_PER_SECOND)"
+            )
+
+    def may_refresh(self) -> bool:
+        """Whether a lookup that missed may ask the driver to refresh now (SCHEMA_REFRESHES_PER_SECOND)."""
+        return self.refreshes.take()
