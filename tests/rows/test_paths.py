@@ -15,9 +15,10 @@ from tests.support.stargate import assert_stargate_error
 
 @pytest.fixture(scope="module")
 def plants(cql: Session) -> str:
-    """The sample's shape: a genus partition, a row per species."""
+    """The sample's shape: a genus partition, a row per species. The reads that must still work use Bellis, which
+    no refused write names, so a regression in one test does not fail the others."""
     table = create_table(cql, "genus text, species text, note text, PRIMARY KEY ((genus), species)", prefix="plants")
-    for genus, species in [("afra", "one"), ("afra", "two"), ("Plantago", "afra"), ("Plantago", "major")]:
+    for genus, species in [("afra", "one"), ("afra", "two"), ("Plantago", "afra"), ("Bellis", "perennis")]:
         cql.execute(f"INSERT INTO {table} (genus, species, note) VALUES (%s, %s, 'kept')", (genus, species))
     return table
 
@@ -67,9 +68,9 @@ async def test_a_percent_encoded_table_name_still_names_its_table(
     client: httpx.AsyncClient, keyspace_name: str, plants: str
 ) -> None:
     encoded = "".join(f"%{ord(ch):02X}" for ch in plants)
-    response = await client.get(f"/v2/keyspaces/{keyspace_name}/{encoded}/afra/one", params={"raw": "true"})
+    response = await client.get(f"/v2/keyspaces/{keyspace_name}/{encoded}/Bellis/perennis", params={"raw": "true"})
     assert response.status_code == 200, response.text
-    assert response.json() == [{"genus": "afra", "species": "one", "note": "kept"}]
+    assert response.json() == [{"genus": "Bellis", "species": "perennis", "note": "kept"}]
 
 
 # ---- empty key segments ----------------------------------------------------------------------------------------
@@ -113,9 +114,9 @@ async def test_an_empty_text_value_in_a_key_is_written_as_two_quotes(
 async def test_a_trailing_slash_on_a_read_by_key_is_still_ignored(
     client: httpx.AsyncClient, keyspace_name: str, plants: str
 ) -> None:
-    response = await client.get(f"/v2/keyspaces/{keyspace_name}/{plants}/afra/one/", params={"raw": "true"})
+    response = await client.get(f"/v2/keyspaces/{keyspace_name}/{plants}/Bellis/perennis/", params={"raw": "true"})
     assert response.status_code == 200, response.text
-    assert response.json() == [{"genus": "afra", "species": "one", "note": "kept"}]
+    assert response.json() == [{"genus": "Bellis", "species": "perennis", "note": "kept"}]
 
 
 # ---- a path that does not parse --------------------------------------------------------------------------------
