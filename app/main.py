@@ -35,11 +35,11 @@ from app.http.startup import OneLineStartupFailure, refuse_to_start, report_star
 from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
 from app.page_state import PageStateCodec
-from app.routes import animals, health, metrics, plants, rows, schemas
+from app.routes import animals, health, metrics, plants, stargate
+from app.routes.stargate.ingest import is_ingest
 from app.rows import openapi as rows_openapi
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
-from app.rows.ingest import is_ingest
 from app.rows.statements import StatementCache
 from app.rows.types import install_timestamp_guard
 
@@ -76,8 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in (animals.router, plants.router, health.router, metrics.router):
         app.include_router(router)
-    app.router.routes.extend(rows.routes())
-    app.router.routes.extend(schemas.routes())
+    app.router.routes.extend(stargate.routes())
     rows_openapi.install(app, settings)  # /openapi.json describes the rows API too, each served table typed
     return app
 
@@ -125,7 +124,7 @@ def lifespan(
         rows_openapi.serve(app, engine.catalog)
         try:
             # Routes reach it through BackendDep (app.http.deps).
-            yield {"backend": Backend(db, statements, settings, codec, engine)}
+            yield {"backend": Backend(db, statements, settings, cursors=codec, engine=engine)}
         finally:
             rows_openapi.serve(app, None)
             await anyio.to_thread.run_sync(cluster.shutdown)

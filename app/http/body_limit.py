@@ -6,7 +6,7 @@ has started, or on a GET or HEAD (whose handlers never read one), cannot get its
 listening for a disconnect during a stream (a GET listing with a chunked body, say), and an exception there would
 be a traceback after the status line. Then the connection is cut and the app told the client is gone, quietly.
 A request that `exempt` picks is passed through uncounted: the rows API's NDJSON bulk ingest has no total size,
-and caps each of its lines at MAX_BODY_BYTES itself (`app.rows.ingest`).
+and caps each of its lines at MAX_BODY_BYTES itself (`app.routes.stargate.ingest`).
 """
 
 from __future__ import annotations

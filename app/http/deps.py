@@ -22,8 +22,8 @@ class Backend:
     db: Database
     statements: Statements
     settings: Settings
-    codec: PageStateCodec
-    rows: RowsEngine
+    cursors: PageStateCodec  # seals and opens page-state tokens
+    engine: RowsEngine  # the rows API's catalog, statements and queries
 
 
 # `async def`, not `def`: FastAPI runs a plain `def` dependency in its thread pool, one thread hop per dependency

@@ -21,6 +21,7 @@ from starlette.types import Send
 
 from app.encoding import dumps
 from app.exceptions import DatabaseError, ServiceError
+from app.routes.stargate.paths import STARGATE_PATHS
 
 log = logging.getLogger("app.errors")
 
@@ -37,9 +38,6 @@ HTTP_ERROR_CODES = {
     415: "unsupported_media_type",
     503: "overloaded",
 }
-
-
-STARGATE_PATHS = ("/v2/", "/api/rest/v2/")
 
 
 def error_body(error: str, detail: object) -> dict[str, object]:

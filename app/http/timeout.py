@@ -5,7 +5,7 @@ the wait for a stream slot) and answers 504 with a JSON body. The wait for a req
 `AdmissionControl`, and is bounded by QUEUE_TIMEOUT_MS. It stops counting once the response has started, so a
 long stream is never cut by it: a stream's pages are bounded by the driver timeout instead. A request that
 `exempt` picks is not bounded here at all: the rows API's NDJSON bulk ingest answers only once the whole body is
-read, and bounds each of its stages itself (`app.rows.ingest`).
+read, and bounds each of its stages itself (`app.routes.stargate.ingest`).
 Pure ASGI (no BaseHTTPMiddleware), so streamed bodies pass through untouched.
 """
 

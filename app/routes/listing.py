@@ -47,7 +47,7 @@ async def answer_listing(
     page_size: int | None,
     page_state: str | None,
 ) -> Response:
-    settings, codec = backend.settings, backend.codec
+    settings, codec = backend.settings, backend.cursors
     framing, media_type = choose_framing(request, format, page_state)
     size = min(page_size or settings.page_size, settings.max_page_size)
     if framing is Framing.PAGE:

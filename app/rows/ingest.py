@@ -1,4 +1,5 @@
-"""Bulk ingest: `POST /v2/keyspaces/{keyspace}/{table}` with an NDJSON body writes one row per line.
+"""Bulk ingest, the part without HTTP: lines of NDJSON in, one insert per line out (the HTTP side, `POST
+/v2/keyspaces/{keyspace}/{table}` with an NDJSON body, is `app.routes.stargate.ingest`).
 
 Stargate never had it; its users asked for it (stargate/stargate#821, #1056). Every line is an insert exactly as a
 single-row POST makes it (`RowsEngine.insert`), at most ROWS_INGEST_CONCURRENCY in flight. Memory does not grow with
@@ -13,42 +14,19 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope
-
-from app.encoding import dumps
 from app.exceptions import DatabaseError, RowsError
-from app.http.admission import admit_stream
-from app.http.deps import Backend
-from app.http.errors import error_headers, stargate_body
 from app.rows.catalog import Table
 from app.rows.engine import RowsEngine, WriteOptions
 from app.rows.query import loads_strict
-from app.streaming import NDJSON_TYPES
 
 log = logging.getLogger("app.rows.ingest")
 
 MAX_ERRORS = 1000  # refused lines listed in one answer (the lowest-numbered ones); the rest are only counted
 MAX_DESCRIPTION = 500  # characters of one refusal's description: a bad value's text could be MAX_BODY_BYTES long
-PREFIXES = ("/v2/keyspaces/", "/api/rest/v2/keyspaces/")
 BOM = b"\xef\xbb\xbf"
-_MEDIA = frozenset(NDJSON_TYPES)
-
-
-def is_ingest(scope: Scope) -> bool:
-    """A POST of an NDJSON body under the rows API: what `create_row` hands to `ingest`, and what the body limit
-    and the server timeout let through (both decisions are this one function, so they cannot disagree)."""
-    if scope.get("method") != "POST" or not scope["path"].startswith(PREFIXES):
-        return False
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            return value.split(b";", 1)[0].strip().lower().decode("latin-1") in _MEDIA
-    return False
 
 
 @dataclass(slots=True)
@@ -233,102 +211,3 @@ class Ingest:
             self.report.written += 1
         finally:
             self._slots.release()
-
-
-async def ingest(request: Request, backend: Backend, *, options: WriteOptions, compact_maps: bool) -> Response:
-    """The HTTP side: look up the table, take a stream slot, read the body into an `Ingest`, answer its report."""
-    settings = backend.settings
-    if options.if_not_exists:
-        raise RowsError(
-            400,
-            "'ifNotExists' cannot be combined with an NDJSON body: use a single-row POST for a conditional insert",
-            "bad_write_option",
-        )
-    keyspace, name = request.path_params["keyspace"], request.path_params["table"]
-    try:
-        # SERVER_TIMEOUT does not cover an ingest (see the module's docstring): this part it would have covered.
-        async with asyncio.timeout(settings.server_timeout) as deadline:
-            table = await backend.rows.catalog.table(keyspace, name)
-            if table.is_counter_table:
-                raise RowsError(
-                    400, f"Table '{table.name}' has counter columns: write them with PUT or PATCH", "counter_table"
-                )
-            await backend.rows.shapes(table)  # prepared before the first line, not raced for by the first writers
-            await admit_stream(request)
-    except TimeoutError:
-        if not deadline.expired():
-            raise
-        raise RowsError(
-            504, f"the request took longer than {settings.server_timeout:g} s (SERVER_TIMEOUT)", "server_timeout"
-        ) from None
-    work = Ingest(
-        backend.rows,
-        table,
-        options=options,
-        compact_maps=compact_maps,
-        max_line_bytes=settings.max_body_bytes,
-        concurrency=settings.rows_ingest_concurrency,
-    )
-    started = time.monotonic()
-    outcome = await _read(request.receive, work, idle=settings.server_timeout)
-    seconds = time.monotonic() - started
-    report = work.report
-    log.info(
-        "ingest into %s: %s after %d lines in %.1f s: %d written, %d refused",
-        table.qualified,
-        outcome,
-        report.lines,
-        seconds,
-        report.written,
-        report.refused,
-    )
-    if work.failure is not None:
-        failure = work.failure
-        return _stopped(
-            work,
-            failure.status,
-            failure.error,
-            f"{failure.detail}: the ingest stopped; lines from {work.resume_from} on are not known to be written",
-        )
-    if outcome == "idle":
-        return _stopped(
-            work,
-            408,
-            "request_timeout",
-            f"no part of the body arrived for {settings.server_timeout:g} s (SERVER_TIMEOUT): the ingest stopped at "
-            f"line {work.resume_from}",
-            close=True,
-        )
-    if outcome == "disconnected":
-        return Response(status_code=499)  # nobody is left to read it; the access log says what happened
-    return Response(dumps(report.body()), media_type="application/json")
-
-
-async def _read(receive: Receive, work: Ingest, *, idle: float) -> str:
-    """Feed the body to `work` as it arrives; how it ended: "complete", "stopped", "idle" or "disconnected"."""
-    try:
-        while True:
-            try:
-                async with asyncio.timeout(idle):
-                    message = await receive()
-            except TimeoutError:
-                await work.drain()
-                return "idle"
-            if message["type"] == "http.disconnect":
-                await work.drain()
-                return "disconnected"
-            if not await work.feed(message.get("body", b"")):
-                await work.drain()
-                return "stopped"
-            if not message.get("more_body", False):
-                await work.finish()
-                return "complete"
-    except BaseException:
-        work.cancel()  # the handler itself was cancelled (e.g. shutdown): no writer outlives it
-        raise
-
-
-def _stopped(work: Ingest, status: int, error: str, description: str, *, close: bool = False) -> Response:
-    body = {**stargate_body(status, error, description), **work.report.body(), "resumeFromLine": work.resume_from}
-    headers = error_headers(status, {"Connection": "close"} if close else None)
-    return Response(dumps(body), status_code=status, headers=headers, media_type="application/json")

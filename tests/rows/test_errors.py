@@ -10,17 +10,7 @@ from app.config import Settings
 from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique
 from tests.support.rows import path
-
-
-def assert_stargate_error(response: httpx.Response, status: int, *fragments: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert body["code"] == status
-    assert {"description", "code", "error"} <= set(body)
-    for fragment in fragments:
-        assert fragment in body["description"], body
-    return body
+from tests.support.stargate import assert_stargate_error
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,12 @@ from cassandra.cluster import Session
 
 from app.config import Settings
 from app.rows.ingest import MAX_DESCRIPTION, MAX_ERRORS
-from tests.rows.test_errors import assert_stargate_error
 from tests.support import tcp_proxy
 from tests.support.app import API_KEY, app_client, hardened_client
 from tests.support.names import unique
 from tests.support.rows import create_table, path
 from tests.support.server import Server, free_port, service_env, start_server, stop_server
+from tests.support.stargate import assert_stargate_error
 
 COLUMNS = "id text, part int, label text, score int, active boolean, PRIMARY KEY ((id), part)"
 NDJSON = {"content-type": "application/x-ndjson"}
@@ -220,10 +220,10 @@ async def test_ttl_applies_to_ingested_rows(
 async def test_timestamp_applies_to_ingested_rows(
     client: httpx.AsyncClient, keyspace_name: str, items: str, cql: Session
 ) -> None:
-    key = unique()
-    await ingest(client, keyspace_name, items, body(key, range(2)), params={"timestamp": "1234"})
+    key, micros = unique(), time.time_ns() // 1000
+    await ingest(client, keyspace_name, items, body(key, range(2)), params={"timestamp": str(micros)})
     at = [r["at"] for r in cql.execute(f"SELECT WRITETIME(label) AS at FROM {items} WHERE id = %s", (key,))]
-    assert at == [1234, 1234]
+    assert at == [micros, micros]
 
 
 async def test_if_not_exists_is_refused_with_an_ndjson_body(

@@ -9,7 +9,7 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from app.routes.schemas import stargate_type
+from app.routes.stargate.schemas import stargate_type
 from tests.rows.test_live_schema import eventually
 from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique

@@ -4,6 +4,7 @@ TTL and write timestamps, and `ifNotExists` as a lightweight transaction."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -128,14 +129,15 @@ async def test_a_write_timestamp_orders_writes_as_given(
     client: httpx.AsyncClient, keyspace_name: str, notes: str, cql: Session
 ) -> None:
     key = unique()
+    later = time.time_ns() // 1000  # microseconds, as USING TIMESTAMP takes them
     await client.post(
-        path(keyspace_name, notes), params={"timestamp": "2000"}, json={"id": key, "part": 1, "label": "b"}
+        path(keyspace_name, notes), params={"timestamp": str(later)}, json={"id": key, "part": 1, "label": "b"}
     )
     await client.post(
-        path(keyspace_name, notes), params={"timestamp": "1000"}, json={"id": key, "part": 1, "label": "a"}
+        path(keyspace_name, notes), params={"timestamp": str(later - 1000)}, json={"id": key, "part": 1, "label": "a"}
     )
     row = cql.execute(f"SELECT label, WRITETIME(label) AS at FROM {notes} WHERE id = %s AND part = 1", (key,)).one()
-    assert (row["label"], row["at"]) == ("b", 2000)  # the older write lost, as Cassandra's timestamps decide
+    assert (row["label"], row["at"]) == ("b", later)  # the older write lost, as Cassandra's timestamps decide
 
 
 async def test_if_not_exists_writes_a_new_row(
@@ -173,7 +175,7 @@ async def test_if_not_exists_refuses_an_existing_row_and_shows_it(
         ({"timestamp": "x"}, "'timestamp'"),
         ({"ttl": str(2**31)}, "'ttl'"),  # beyond what the driver binds: refused before, not a 500
         ({"timestamp": str(2**63)}, "'timestamp'"),
-        ({"ifNotExists": "true", "timestamp": "5"}, "cannot be combined"),
+        ({"ifNotExists": "true", "timestamp": str(time.time_ns() // 1000)}, "cannot be combined"),
     ],
 )
 async def test_bad_write_options_are_a_400(

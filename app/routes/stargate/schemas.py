@@ -5,8 +5,8 @@ as Stargate v2.0.51 answers them (`tests/rows/conformance/stargate-v2.0.51-schem
 metadata: no query per request, and only the keyspaces the rows API serves (any other answers as an unknown one).
 Schema changes (POST, PUT, PATCH, DELETE) are refused with a 405: DDL goes through CQL.
 
-One Starlette route per prefix, dispatched on the raw path's segments, each percent-decoded on its own (a quoted
-CQL name may hold a `/`), as the rows routes read their key segments. Access is the rows API's read rule.
+One Starlette route per prefix, dispatched on the raw path's segments (`paths.raw_segments`, as the rows routes
+read theirs), each percent-decoded on its own. Access is the rows API's read rule (`access.authorize`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from cassandra.metadata import NetworkTopologyStrategy
 from starlette.requests import Request
@@ -25,15 +24,13 @@ from app.encoding import dumps
 from app.exceptions import RowsError
 from app.http.deps import Backend
 from app.http.errors import error_response
-from app.routes.rows import _authorize, _compact_maps, _flag
+from app.routes.stargate.access import authorize
+from app.routes.stargate.params import JSON, compact_maps, flag
+from app.routes.stargate.paths import NO_ROUTE, SCHEMAS_PREFIXES, decode_segment, raw_segments
 from app.rows.catalog import Catalog
 from app.rows.types import CqlType, Udt, parse_type
 
-PREFIXES = ("/v2/schemas", "/api/rest/v2/schemas")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
-JSON = "application/json"
-# Stargate's texts (Sgv2*ResourceImpl, RestResourceBase, RESTEasy): clients may match on them.
-NO_ROUTE = "Unable to find matching target resource method"
 READ_ONLY = (
     "{method} is not supported on the schema endpoints: they are read-only here. Create, alter or drop "
     "keyspaces, tables, columns, indexes and types (DDL) through CQL, with cqlsh or a driver; these endpoints "
@@ -45,45 +42,39 @@ Handler = Callable[..., Awaitable[Response]]
 
 def routes() -> list[BaseRoute]:
     """One route per prefix; every method, so a write gets our 405 rather than Starlette's."""
-    return [Route(prefix + "/{rest:path}", _endpoint, methods=METHODS) for prefix in PREFIXES]
+    return [Route(prefix + "/{rest:path}", _endpoint, methods=METHODS) for prefix in SCHEMAS_PREFIXES]
 
 
 async def _endpoint(request: Request) -> Response:
+    """No such route is a 404 before access is asked; a refusal is a `RowsError`, answered by `app.http.errors`."""
     backend: Backend = request.state.backend
-    path = request.url.path
-    try:
-        match = _route(_segments(request))
-        if match is None:
-            raise RowsError(404, NO_ROUTE, "not_found")
-        _authorize(request, backend, write=False)
-        handler, args = match
-        if request.method not in ("GET", "HEAD"):
-            allow = "GET, HEAD" if handler is not None else ""
-            description = READ_ONLY.format(method=request.method)
-            return error_response(405, "method_not_allowed", description, {"Allow": allow}, path=path)
-        if handler is None:  # a path Stargate has for writes only: GET is not routed there
-            raise RowsError(404, NO_ROUTE, "not_found")
-        return await handler(request, backend, *args)
-    except RowsError as exc:
-        return error_response(exc.status, exc.error, exc.description, path=path)
+    match = _route(_segments(request))
+    if match is None:
+        raise RowsError(404, NO_ROUTE, "not_found")
+    authorize(request, backend, write=False)
+    handler, args = match
+    if request.method not in ("GET", "HEAD"):
+        allow = "GET, HEAD" if handler is not None else ""
+        description = READ_ONLY.format(method=request.method)
+        return error_response(405, "method_not_allowed", description, {"Allow": allow}, path=request.url.path)
+    if handler is None:  # a path Stargate has for writes only: GET is not routed there
+        raise RowsError(404, NO_ROUTE, "not_found")
+    return await handler(request, backend, *args)
 
 
 def _segments(request: Request) -> list[str] | None:
-    """The path's segments after `/v2/schemas`, each percent-decoded on its own; one trailing slash is dropped, as
-    Stargate (RESTEasy) ignores it. None when a segment is empty or not UTF-8 once decoded: no such route."""
-    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
-    parts = raw.split(b"/")
-    found = next((i for i in range(1, len(parts)) if parts[i] == b"schemas" and parts[i - 1] == b"v2"), None)
-    if found is None:  # `schemas` itself percent-encoded: Starlette routed the decoded path here, Stargate would not
+    """The path's segments after `/v2/schemas`, each percent-decoded on its own (a quoted CQL name may hold a `/`);
+    one trailing slash is dropped, as Stargate (RESTEasy) ignores it. None when the raw path does not spell the
+    prefix, or a segment is empty or not UTF-8 once decoded: no such route."""
+    segments = raw_segments(request.scope, "schemas")
+    if segments is None:
         return None
-    segments = parts[found + 1 :]
     if segments and segments[-1] == b"":
         segments.pop()
-    try:
-        decoded = [unquote_to_bytes(segment).decode("utf-8") for segment in segments]
-    except UnicodeDecodeError:
+    decoded = [decode_segment(segment) for segment in segments]
+    if any(not value for value in decoded):
         return None
-    return None if any(s == "" for s in decoded) else decoded
+    return [value for value in decoded if value is not None]
 
 
 def _route(segments: list[str] | None) -> tuple[Handler | None, tuple[str, ...]] | None:
@@ -116,33 +107,33 @@ def _route(segments: list[str] | None) -> tuple[Handler | None, tuple[str, ...]]
 
 
 async def list_keyspaces(request: Request, backend: Backend) -> Response:
-    catalog = backend.rows.catalog
+    catalog = backend.engine.catalog
     found = [catalog.keyspace_metadata(name) for name in catalog.keyspaces()]
     return _answer(request, [keyspace_json(meta) for meta in found if meta is not None])
 
 
 async def one_keyspace(request: Request, backend: Backend, ks: str) -> Response:
-    meta = await _keyspace(backend.rows.catalog, ks)
+    meta = await _keyspace(backend.engine.catalog, ks)
     if meta is None:
         raise RowsError(404, f"Unable to describe keyspace '{ks}'", "unknown_keyspace")
     return _answer(request, keyspace_json(meta))
 
 
 async def list_tables(request: Request, backend: Backend, ks: str) -> Response:
-    tables = dict((await _keyspace_or_400(backend.rows.catalog, ks)).tables)  # a snapshot: the driver may change it
+    tables = dict((await _keyspace_or_400(backend.engine.catalog, ks)).tables)  # a snapshot: the driver may change it
     return _answer(request, [table_json(ks, tables[name]) for name in sorted(tables)])
 
 
 async def one_table(request: Request, backend: Backend, ks: str, table: str) -> Response:
-    return _answer(request, table_json(ks, await _table(backend.rows.catalog, ks, table, missing=404)))
+    return _answer(request, table_json(ks, await _table(backend.engine.catalog, ks, table, missing=404)))
 
 
 async def list_columns(request: Request, backend: Backend, ks: str, table: str) -> Response:
-    return _answer(request, columns_json(ks, await _table(backend.rows.catalog, ks, table, missing=400)))
+    return _answer(request, columns_json(ks, await _table(backend.engine.catalog, ks, table, missing=400)))
 
 
 async def one_column(request: Request, backend: Backend, ks: str, table: str, column: str) -> Response:
-    meta = await _table(backend.rows.catalog, ks, table, missing=400)
+    meta = await _table(backend.engine.catalog, ks, table, missing=400)
     found = next((c for c in columns_json(ks, meta) if c["name"] == column), None)
     if found is None:
         raise RowsError(404, f"Column '{column}' not found in table '{table}'", "unknown_column")
@@ -152,21 +143,21 @@ async def one_column(request: Request, backend: Backend, ks: str, table: str, co
 async def list_indexes(request: Request, backend: Backend, ks: str, table: str) -> Response:
     """The rows of system_schema.indexes for the table, as Stargate answers them: never wrapped (no `raw`), the
     `options` map in the `compactMapData` form."""
-    meta = await _table(backend.rows.catalog, ks, table, missing=400)
-    compact = _compact_maps(request, backend)
+    meta = await _table(backend.engine.catalog, ks, table, missing=400)
+    compact = compact_maps(request, backend)
     indexes = dict(meta.indexes)
     return _json([index_json(ks, table, indexes[name], compact=compact) for name in sorted(indexes)])
 
 
 async def list_types(request: Request, backend: Backend, ks: str) -> Response:
     """Every UDT of the keyspace; an unknown keyspace has none (Stargate answers 200 and [] too)."""
-    meta = backend.rows.catalog.keyspace_metadata(ks)
+    meta = backend.engine.catalog.keyspace_metadata(ks)
     types = {} if meta is None else dict(meta.user_types)
     return _answer(request, [udt_json(ks, types[name]) for name in sorted(types)])
 
 
 async def one_type(request: Request, backend: Backend, ks: str, name: str) -> Response:
-    meta = backend.rows.catalog.keyspace_metadata(ks)
+    meta = backend.engine.catalog.keyspace_metadata(ks)
     udt = None if meta is None else meta.user_types.get(name)
     if udt is None:
         raise RowsError(404, f"No definition found for UDT '{name}' (keyspace '{ks}')", "unknown_type")
@@ -309,7 +300,7 @@ def _stargate_type(t: CqlType) -> str:
 
 def _answer(request: Request, body: object) -> Response:
     """`raw=true` (Java's parseBoolean: any case) answers the value itself, anything else `{"data": value}`."""
-    return _json(body if _flag(request.query_params.get("raw")) else {"data": body})
+    return _json(body if flag(request.query_params.get("raw")) else {"data": body})
 
 
 def _json(body: object) -> Response:
