@@ -60,7 +60,6 @@ class RowsDocs:
         self._generic: Schema | None = None
         self._bare: Rendered | None = None  # the document without tables, for a keyless request under PROTECT_READS
         self._parts: weakref.WeakKeyDictionary[Table, TablePart] = weakref.WeakKeyDictionary()
-        self._table_bodies: weakref.WeakKeyDictionary[Table, bytes] = weakref.WeakKeyDictionary()
         self._snapshot = EMPTY
         self._rendered: Rendered | None = None
         self._current = SharedResult(self._refreshed, ttl=RECHECK_SECONDS)
@@ -104,15 +103,14 @@ class RowsDocs:
         if table is None:
             description = f"no served table {keyspace}.{name} (ROWS_KEYSPACES names the served keyspaces)"
             return error_response(404, "not_found", description, path=request.url.path)
-        body = self._table_bodies.get(table)
-        if body is None:  # once per table description; in a worker thread, since it may build the generic part
-            body = await anyio.to_thread.run_sync(lambda: orjson.dumps(self.table_document(table)))
-            self._table_bodies[table] = body
+        # One table's worth of work, in a worker thread: it may build the generic part, or type a table the combined
+        # document does not (kept nowhere, so the tables a client asks for cannot grow the memory).
+        body = await anyio.to_thread.run_sync(lambda: orjson.dumps(self.table_document(table)))
         return Response(body, media_type=JSON)
 
     def table_document(self, table: Table) -> Schema:
         generic = self._generic_document()
-        part = self._part(table)
+        part = self._parts.get(table) or openapi_part(table, self._deployment)
         components = {kind: dict(entries) for kind, entries in shared_components(self._deployment).items()}
         components["schemas"].update(part.schemas)
         info = {**generic["info"], "title": f"{table.keyspace}.{table.name} rows", "description": ROWS_TEXT}
