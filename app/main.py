@@ -27,17 +27,17 @@ from app.exceptions import ConfigError, StartupError
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
-from app.http.docs import DOCS_PATHS, fastapi_with_offline_docs
+from app.http.docs import fastapi_with_offline_docs
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.limits import Limits
 from app.http.observability import Observability
 from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
 from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
+from app.openapi import document as rows_openapi
 from app.page_state import PageStateCodec
 from app.routes import animals, health, metrics, plants, stargate
 from app.routes.stargate.ingest import is_ingest
-from app.rows import openapi as rows_openapi
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
 from app.rows.statements import StatementCache
@@ -45,8 +45,9 @@ from app.rows.types import install_timestamp_guard
 
 log = logging.getLogger("app")
 
-# Never queued or shed: an overloaded process must still say how it is, and describe itself (docs assets included).
-UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", *DOCS_PATHS)
+# Never queued or shed: an overloaded process must still say how it is. The docs pages, their assets and the
+# OpenAPI documents are admitted like any request: they cost a worker thread (a walk of the schema, a file read).
+UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

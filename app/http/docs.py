@@ -22,7 +22,7 @@ DOCS_URL, REDOC_URL, OPENAPI_URL = "/docs", "/redoc", "/openapi.json"
 OAUTH2_REDIRECT_URL = f"{DOCS_URL}/oauth2-redirect"
 ASSETS_URL = f"{DOCS_URL}/assets"
 REDOC_POLICY = "img-src 'self' data:"
-# The pages, the schema and each asset file: exact paths, for the admission control's exemption.
+# The pages, the schema and each asset file: every path the docs pages load (all under admission control).
 DOCS_PATHS = (
     DOCS_URL,
     OAUTH2_REDIRECT_URL,

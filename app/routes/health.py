@@ -5,6 +5,9 @@ from one check shared by every probe for READINESS_CACHE_SECONDS, and probes tha
 wait for that check instead of starting their own. A flood of probes thus sends Cassandra at most one query per
 READINESS_CACHE_SECONDS (and takes at most one of MAX_IN_FLIGHT). Once the process has been told to stop, it answers
 503 at once, without asking Cassandra (`app.http.lifecycle`).
+
+Being anonymous, it says "ready" and no more: Cassandra's release version helps an attacker pick an exploit, so it
+is added only for a caller that presents one of API_KEYS or the METRICS_KEY (an operator or a scraper).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app import repository
+from app.access import key_matches, presented_key
+from app.config import Settings
 from app.encoding import json_response
 from app.exceptions import DatabaseError
 from app.http.deps import Backend, BackendDep
@@ -52,6 +57,13 @@ def _check_of(request: Request, backend: Backend) -> SharedResult[Outcome]:
     return check
 
 
+def may_see_version(settings: Settings, request: Request) -> bool:
+    """A caller with a key of ours (an API key or the metrics key), whatever PROTECT_READS says."""
+    given = presented_key(request.headers)
+    keys = [*settings.api_keys, *([settings.metrics_key] if settings.metrics_key is not None else [])]
+    return given is not None and bool(keys) and key_matches(given, keys)
+
+
 @router.get("/healthz")
 async def read_health() -> Response:
     """The process is up (says nothing about Cassandra)."""
@@ -68,7 +80,7 @@ async def read_health() -> Response:
 async def read_ready(request: Request, backend: BackendDep) -> Response:
     """Cassandra answered a cheap query within the last READINESS_CACHE_SECONDS; otherwise 503. 502 while Cassandra
     refuses the service's credentials or one of its statements to its role (`app.db.credentials`), even if the query
-    works: that is checked first, and costs no query."""
+    works: that is checked first, and costs no query. Cassandra's version only to a caller with a key."""
     if (refused := backend.db.refusals.problem()) is not None:
         raise refused
     if draining():
@@ -76,4 +88,6 @@ async def read_ready(request: Request, backend: BackendDep) -> Response:
     outcome = await _check_of(request, backend).get()
     if isinstance(outcome, DatabaseError):
         return error_response(outcome.status, outcome.error, outcome.detail)
-    return json_response({"status": "ready", "cassandra": outcome})
+    if may_see_version(backend.settings, request):
+        return json_response({"status": "ready", "cassandra": outcome})
+    return json_response({"status": "ready"})

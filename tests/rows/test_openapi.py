@@ -16,8 +16,8 @@ from cassandra.cluster import Session
 
 from app.config import Settings
 from app.main import create_app
-from app.rows import openapi
-from app.rows.openapi_operations import ROWS_TAG
+from app.openapi.document import RowsDocs
+from app.openapi.operations import ROWS_TAG
 from app.rows.type_schemas import SCALARS, read_schema, write_schema
 from app.rows.types import SCALAR_KINDS, CqlType
 from tests.support.app import API_KEY, client_for, hardened_client, hardened_settings
@@ -452,7 +452,7 @@ async def test_the_document_is_built_again_only_when_the_schema_changed(
 ) -> None:
     application = create_app(settings)
     docs = application.openapi
-    assert isinstance(docs, openapi.RowsDocs)
+    assert isinstance(docs, RowsDocs)
     async with LifespanManager(application, startup_timeout=60) as manager, client_for(manager.app) as client:
         first = (await client.get("/openapi.json")).content
         builds = docs.builds

@@ -3,7 +3,7 @@ Astra's `/api/rest/v2/...`.
 
 Plain Starlette endpoints rather than FastAPI path operations: Stargate's parameters (`page-size`, a JSON `where`)
 and its 400 answers do not fit FastAPI's validation, and a point read should pay for nothing it does not use. The
-OpenAPI description of these routes, per table, comes from `app.rows.openapi`. Keyspace, table and key are read
+OpenAPI description of these routes, per table, comes from `app.openapi`. Keyspace, table and key are read
 from the raw path once (`paths.rows_path`); a refusal is a `ServiceError`, answered by `app.http.errors`.
 """
 

@@ -3,7 +3,7 @@
 From the catalog's `Table` (the driver's metadata, parsed by the codec's type parser): one path per key prefix
 (`/v2/keyspaces/ks/t/{k1}/{k2}`, path parameters typed and in primary-key order), the row as a read answers it, the
 bodies POST and PUT/PATCH take, the `where` conditions each column takes, and the `sort` of its clustering columns.
-Value schemas come from `app.rows.type_schemas`, operation shapes from `app.rows.openapi_operations`.
+Value schemas come from `app.rows.type_schemas`, operation shapes from `app.openapi.operations`.
 """
 
 from __future__ import annotations
@@ -13,28 +13,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from app.rows.catalog import Column, Kind, Table
-from app.rows.cql import updatable
-from app.rows.openapi_operations import (
+from app.openapi.components import Deployment, Schema, page_schema, params, schema_ref
+from app.openapi.operations import (
     ALL_TEXT,
     KEY_TEXT,
     PREFIX,
     WHERE_TEXT,
-    Deployment,
-    Schema,
     Target,
     create_op,
     delete_op,
     fields_param,
     inline,
-    page_schema,
-    params,
     read_op,
-    schema_ref,
     sort_param,
     update_op,
     where_param,
 )
+from app.rows.catalog import Column, Kind, Table
+from app.rows.cql import updatable
 from app.rows.type_schemas import has_map, key_schema, read_schema, write_schema
 from app.rows.types import CqlType
 
@@ -143,57 +139,87 @@ def _tag_text(table: Table) -> str:
     return "\n".join(lines)
 
 
-def describe_table(table: Table, deployment: Deployment) -> TablePart:
-    """The table's typed paths and schemas: rows as GET answers them, bodies as POST and PUT/PATCH take them."""
-    qualified = f"{table.keyspace}.{table.name}"
-    prefix = _component(qualified)
-    names = {kind: f"{prefix}.{kind}" for kind in ("Row", "Page", "Insert", "Update", "UpdateStatic", "Where")}
-    columns = list(table.columns.values())
-    tag = f"rows: {qualified}"
-    target = Target(
-        tag, names["Row"], names["Page"], deployment, f"_{_identifier(table.keyspace)}_{_identifier(table.name)}"
-    )
+BODY_TEXT = (
+    "Column name to value. Beside the JSON forms typed here, every value may be written as the string Stargate "
+    "accepts for it: numbers and booleans as strings, collections, tuples and UDTs as CQL literals "
+    "(`\"['a','b']\"`), with surrounding single quotes stripped."
+)
 
-    schemas: dict[str, Schema] = {
-        names["Row"]: {
-            "title": f"{qualified} row",
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """One table's names in the document: its qualified name, its tag, its component names and its base path."""
+
+    qualified: str
+    tag: str
+    schemas: dict[str, str]
+    base: str
+
+    @classmethod
+    def of(cls, table: Table) -> _Names:
+        qualified = f"{table.keyspace}.{table.name}"
+        prefix = _component(qualified)
+        kinds = ("Row", "Page", "Insert", "Update", "UpdateStatic", "Where")
+        base = f"{PREFIX}/{quote(table.keyspace, safe='')}/{quote(table.name, safe='')}"
+        return cls(qualified, f"rows: {qualified}", {kind: f"{prefix}.{kind}" for kind in kinds}, base)
+
+
+def openapi_part(table: Table, deployment: Deployment) -> TablePart:
+    """The table's typed paths and schemas: rows as GET answers them, bodies as POST and PUT/PATCH take them."""
+    names = _Names.of(table)
+    suffix = f"_{_identifier(table.keyspace)}_{_identifier(table.name)}"
+    target = Target(names.tag, names.schemas["Row"], names.schemas["Page"], deployment, suffix)
+    schemas = _read_schemas(table, names)
+    reads = _read_parameters(table)
+    paths = _table_paths(table, names, target, reads, schemas)
+    paths.update(_key_paths(table, names, target, reads, schemas))
+    return TablePart({"name": names.tag, "description": _tag_text(table)}, paths, schemas)
+
+
+def _read_schemas(table: Table, names: _Names) -> dict[str, Schema]:
+    """The row as read, its page, and the `where` object: what every table has, counter or not."""
+    columns = list(table.columns.values())
+    row = names.schemas["Row"]
+    return {
+        row: {
+            "title": f"{names.qualified} row",
             "type": "object",
             "description": "A row as read: every selected column (all of them without `fields`), null where the "
             "row has no value.",
             "properties": {c.name: {**read_schema(c.type), "description": _about(c)} for c in columns},
             "additionalProperties": False,
         },
-        names["Page"]: page_schema(names["Row"], f"{qualified} rows"),
-        names["Where"]: {
-            "title": f"{qualified} where",
+        names.schemas["Page"]: page_schema(row, f"{names.qualified} rows"),
+        names.schemas["Where"]: {
+            "title": f"{names.qualified} where",
             "type": "object",
             "properties": {c.name: _conditions(c) for c in columns},
             "additionalProperties": False,
         },
     }
 
-    def body(title: str, settable: Sequence[Column], required: Sequence[Column] = ()) -> Schema:
-        properties = {
-            c.name: {
-                **write_schema(c.type, null=not (c.is_key or c.type.kind == "counter")),
-                "description": _about(c),
-            }
-            for c in settable
-        }
-        schema: Schema = {
-            "title": title,
-            "type": "object",
-            "description": "Column name to value. Beside the JSON forms typed here, every value may be written as "
-            "the string Stargate accepts for it: numbers and booleans as strings, collections, tuples and UDTs as "
-            "CQL literals (`\"['a','b']\"`), with surrounding single quotes stripped.",
-            "properties": properties,
-            "additionalProperties": False,
-        }
-        if required:
-            schema["required"] = [c.name for c in required]
-        return schema
 
-    base = f"{PREFIX}/{quote(table.keyspace, safe='')}/{quote(table.name, safe='')}"
+def _body(title: str, settable: Sequence[Column], required: Sequence[Column] = ()) -> Schema:
+    """A write body: the settable columns, null allowed except on key and counter columns."""
+    properties = {
+        c.name: {**write_schema(c.type, null=not (c.is_key or c.type.kind == "counter")), "description": _about(c)}
+        for c in settable
+    }
+    schema: Schema = {
+        "title": title,
+        "type": "object",
+        "description": BODY_TEXT,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = [c.name for c in required]
+    return schema
+
+
+def _read_parameters(table: Table) -> list[Schema]:
+    """The query parameters every read of the table takes: its own `fields` and `sort`, then the shared ones."""
+    columns = list(table.columns.values())
     reads: list[Schema] = [fields_param({"type": "string", "enum": [c.name for c in columns]})]
     reads += params("page-size", "page-state", "raw")
     if table.clustering:
@@ -208,32 +234,36 @@ def describe_table(table: Table, deployment: Deployment) -> TablePart:
         reads.append(sort_param(sort_schema, {first.name: "asc" if first.descending else "desc"}))
     if any(has_map(c.type) for c in columns):
         reads += params("compactMapData")
-    reads += params("format")
+    return reads + params("format")
 
+
+def _table_paths(
+    table: Table, names: _Names, target: Target, reads: list[Schema], schemas: dict[str, Schema]
+) -> dict[str, Schema]:
+    """The table's own path (a `where` search, and POST unless it is a counter table) and its `/rows`."""
     first_key = table.partition_key[0]
     example = _example(first_key.type)
-    where = where_param(schema_ref(names["Where"]), None if example is None else {first_key.name: {"$eq": example}})
-    paths: dict[str, Schema] = {
-        base: {
-            "get": read_op(
-                target,
-                target.op_id("getRowWithWhere"),
-                f"Search {qualified}",
-                WHERE_TEXT,
-                [where, *reads, *params("allowFiltering")],
-            )
-        },
-        base + "/rows": {
-            "get": read_op(target, target.op_id("getAllRows"), f"Every row of {qualified}", ALL_TEXT, reads)
-        },
-    }
+    where_ref = schema_ref(names.schemas["Where"])
+    where = where_param(where_ref, None if example is None else {first_key.name: {"$eq": example}})
+    qualified = names.qualified
+    search = read_op(
+        target,
+        target.op_id("getRowWithWhere"),
+        f"Search {qualified}",
+        WHERE_TEXT,
+        [where, *reads, *params("allowFiltering")],
+    )
+    every = read_op(target, target.op_id("getAllRows"), f"Every row of {qualified}", ALL_TEXT, reads)
+    paths: dict[str, Schema] = {names.base: {"get": search}, names.base + "/rows": {"get": every}}
     if not table.is_counter_table:
-        schemas[names["Insert"]] = body(f"{qualified} row to insert", columns, table.primary_key)
-        paths[base]["post"] = create_op(target, f"Add a row to {qualified}", schema_ref(names["Insert"]))
+        insert = names.schemas["Insert"]
+        schemas[insert] = _body(f"{qualified} row to insert", list(table.columns.values()), table.primary_key)
+        paths[names.base]["post"] = create_op(target, f"Add a row to {qualified}", schema_ref(insert))
+    return paths
 
-    keys = table.primary_key
-    key_names = _key_names(keys)
-    key_params = [
+
+def _key_parameters(keys: Sequence[Column], key_names: Sequence[str]) -> list[Schema]:
+    return [
         {
             "name": name,
             "in": "path",
@@ -243,32 +273,32 @@ def describe_table(table: Table, deployment: Deployment) -> TablePart:
         }
         for name, column in zip(key_names, keys, strict=True)
     ]
-    for length in range(len(table.partition_key), len(keys) + 1):
+
+
+def _key_paths(
+    table: Table, names: _Names, target: Target, reads: list[Schema], schemas: dict[str, Schema]
+) -> dict[str, Schema]:
+    """One path per addressable key prefix: the partition, each clustering prefix, the row; typed key parameters."""
+    keys, partition = table.primary_key, len(table.partition_key)
+    key_names = _key_names(keys)
+    key_params = _key_parameters(keys, key_names)
+    qualified = names.qualified
+    paths: dict[str, Schema] = {}
+    for length in range(partition, len(keys) + 1):
         given = key_names[:length]
-        path = base + "".join(f"/{{{name}}}" for name in given)
-        parameters = key_params[:length]
         full = length == len(keys)
-        what = "the row" if full else ("the partition" if length == len(table.partition_key) else "the rows")
-        by = ", ".join(c.name for c in keys[:length])
+        what = "the row" if full else ("the partition" if length == partition else "the rows")
+        at = f"{what} of {qualified} at ({', '.join(c.name for c in keys[:length])})"
         item: Schema = {
-            "parameters": parameters,
-            "get": read_op(
-                target, target.op_id("getRows", given), f"Read {what} of {qualified} at ({by})", KEY_TEXT, reads
-            ),
+            "parameters": key_params[:length],
+            "get": read_op(target, target.op_id("getRows", given), f"Read {at}", KEY_TEXT, reads),
         }
-        settable = updatable(table, length) if length in (len(table.partition_key), len(keys)) else []
+        settable = updatable(table, length) if length in (partition, len(keys)) else []
         if settable:
-            name = names["Update" if full else "UpdateStatic"]
-            schemas[name] = body(f"{qualified} {'columns' if full else 'static columns'} to set", settable)
-            for method, op, summary in (
-                ("put", "updateRows", "Set columns of"),
-                ("patch", "patchRows", "Set columns of"),
-            ):
-                item[method] = update_op(
-                    target, target.op_id(op, given), f"{summary} {what} of {qualified} at ({by})", schema_ref(name), []
-                )
-        item["delete"] = delete_op(
-            target, target.op_id("deleteRows", given), f"Delete {what} of {qualified} at ({by})", []
-        )
-        paths[path] = inline(item)
-    return TablePart({"name": tag, "description": _tag_text(table)}, paths, schemas)
+            name = names.schemas["Update" if full else "UpdateStatic"]
+            schemas[name] = _body(f"{qualified} {'columns' if full else 'static columns'} to set", settable)
+            for method, op in (("put", "updateRows"), ("patch", "patchRows")):
+                item[method] = update_op(target, target.op_id(op, given), f"Set columns of {at}", schema_ref(name), [])
+        item["delete"] = delete_op(target, target.op_id("deleteRows", given), f"Delete {at}", [])
+        paths[names.base + "".join(f"/{{{name}}}" for name in given)] = inline(item)
+    return paths
