@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic_settings import BaseSettings
 
 from app.config import Mode, Settings, load_settings
 from app.exceptions import ConfigError
@@ -209,7 +213,7 @@ ENV_NAMES_AND_DEFAULTS: tuple[tuple[str, Any], ...] = (
 )
 
 # Settings added since 03adda0, each on purpose.
-ADDED_SINCE: tuple[str, ...] = ()
+ADDED_SINCE: tuple[str, ...] = ("SAMPLE_API",)
 
 
 def _default(name: str) -> object:
@@ -223,3 +227,72 @@ def test_every_environment_name_and_default_is_kept() -> None:
     before = dict(ENV_NAMES_AND_DEFAULTS)
     assert {name: now[name] for name in before if name in now} == before
     assert set(now) - set(before) == set(ADDED_SINCE)
+
+
+def test_every_setting_belongs_to_a_group_with_a_heading() -> None:
+    """The groups are Settings' bases; each has a docstring (its docs heading) and none is empty."""
+    grouped = [name for base in Settings.__bases__ if base is not BaseSettings for name in base.__pydantic_fields__]
+    assert sorted(grouped) == sorted(Settings.model_fields)
+    assert all(base.__doc__ for base in Settings.__bases__ if base is not BaseSettings)
+
+
+def test_no_two_groups_name_a_validator_alike() -> None:
+    """Settings inherits every group's validators by name: a second `_check` would silently replace the first."""
+    names: list[str] = []
+    for base in Settings.__bases__:
+        if base is not BaseSettings:
+            found = base.__pydantic_decorators__
+            names += [*found.field_validators, *found.model_validators]
+    assert sorted(names) == sorted(set(names))
+
+
+# ---- names of durations -----------------------------------------------------------------------------------------
+
+# Durations named before the rule (durations in seconds end in `_seconds`): public names, kept as they are.
+NAMED_BEFORE_THE_RULE = {
+    "request_timeout",
+    "connect_timeout",
+    "server_timeout",
+    "header_timeout",
+    "reconnect_delay",
+    "reconnect_max_delay",
+    "speculative_delay",
+    "pre_stop_delay",
+    "stream_idle_timeout",
+    "page_state_ttl",
+    "queue_timeout_ms",
+}
+DURATION_WORDS = {
+    "timeout",
+    "delay",
+    "ttl",
+    "interval",
+    "period",
+    "duration",
+    "grace",
+    "linger",
+    "age",
+    "ms",
+    "seconds",
+}
+SECONDS_IN_TEXT = re.compile(r"(?<!per )\b(seconds?|milliseconds?)\b")
+
+
+def is_duration(name: str) -> bool:
+    """A number whose name or description speaks of time (rates, `..._per_second`, are not durations)."""
+    info = Settings.model_fields[name]
+    numeric = {int, float} & {info.annotation, *typing.get_args(info.annotation)}
+    if not numeric or name.endswith("_per_second"):
+        return False
+    return bool(DURATION_WORDS & set(name.split("_")) or SECONDS_IN_TEXT.search(info.description or ""))
+
+
+def test_a_duration_added_since_the_rule_ends_in_seconds() -> None:
+    durations = {name for name in Settings.model_fields if is_duration(name)}
+    assert durations >= NAMED_BEFORE_THE_RULE  # each older name is still there, and still seen as a duration
+    assert sorted(name for name in durations - NAMED_BEFORE_THE_RULE if not name.endswith("_seconds")) == []
+
+
+def test_the_duration_rule_sees_the_durations_named_either_way() -> None:
+    assert is_duration("max_stream_seconds") and is_duration("queue_timeout_ms") and is_duration("page_state_ttl")
+    assert not is_duration("prepare_misses_per_second") and not is_duration("max_page_bytes")
