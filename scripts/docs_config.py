@@ -42,7 +42,7 @@ UNGROUPED = "Settings"
 SECRET = "—"
 UNSET = "unset"
 NAMING = (
-    "Durations are in seconds unless the name ends in `_MS`. A duration added from now on ends in `_SECONDS` "
+    "**Durations** are in seconds unless the name ends in `_MS`. A duration added from now on ends in `_SECONDS` "
     "(`SHUTDOWN_DRAIN_SECONDS`, `MAX_STREAM_SECONDS`); the older names without it (`REQUEST_TIMEOUT`, "
     "`PAGE_STATE_TTL`, `PRE_STOP_DELAY`, `QUEUE_TIMEOUT_MS` and the like) keep their spelling, because they are "
     "public. tests/test_config.py checks the rule."

@@ -40,7 +40,10 @@ def is_loopback(host: str) -> bool:
 
 
 class AstraSettings(BaseModel):
-    """Astra DB (all four, or none)"""
+    """Astra DB (all four, or none)
+
+    The four `ASTRA_DB_*` select Astra DB, through its Secure Connect Bundle; without them the service is self-hosted.
+    """
 
     astra_db_client_id: str | None = Field(default=None, description="Astra: `token`, or the token's client id")
     astra_db_client_secret: SecretStr | None = Field(
@@ -73,7 +76,11 @@ class AstraSettings(BaseModel):
 
 
 class CassandraSettings(BaseModel):
-    """Self-hosted Cassandra: the connection, TLS and the driver's IO"""
+    """Cassandra: the nodes, TLS, the driver's IO and reconnection
+
+    The `CASSANDRA_*` connection settings apply when self-hosted (no Astra bundle); the driver's IO, reconnection and
+    speculation apply to Astra too.
+    """
 
     cassandra_contact_points: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.1"],

@@ -127,7 +127,11 @@ class PagingSettings(BaseModel):
 
 
 class AdmissionSettings(BaseModel):
-    """Admission: request and stream limits, bodies, memory"""
+    """Admission: request and stream limits, bodies, memory
+
+    Past these limits a request waits briefly, then gets 503 with Retry-After; start-up checks that the limits fit
+    MAX_IN_FLIGHT and MEMORY_BUDGET_MB.
+    """
 
     max_in_flight: int = Field(default=1024, ge=1, le=32_768, description="database requests in flight per process")
     max_body_bytes: int = Field(default=262_144, ge=1024, le=64 * 1024 * 1024, description="larger bodies get 413")
