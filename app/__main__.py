@@ -1,6 +1,6 @@
 """`python -m app`: check the configuration, then serve with uvicorn (what `scripts/run` execs).
 
-It serves with `app.http.protocol.GuardedHttpToolsProtocol` (a deadline for request headers, a connection cap of
+It serves with `app.server.protocol.GuardedHttpToolsProtocol` (a deadline for request headers, a connection cap of
 MAX_CONNECTIONS as uvicorn's `limit_concurrency`) and raises the process's descriptor limit to fit that cap.
 On SIGTERM `/readyz` turns 503 at once; after PRE_STOP_DELAY uvicorn stops accepting, lets in-flight requests and
 streams finish for up to SHUTDOWN_DRAIN_SECONDS, then runs the lifespan's shutdown, which closes the driver. With
@@ -8,132 +8,28 @@ several workers each worker drains on its own; the supervisor also closes its co
 so new connections are refused instead of waiting in a backlog nobody will accept from. A worker whose start-up
 fails stops the supervisor, which then exits with the worker's status (3), as a single process does.
 
-Workers inherit the supervisor's environment, which is how settings decided here reach them: a cursor secret
-shared by the workers when none is configured, and `--local-demo`'s anonymous writes.
+This module is the command line and the wiring; the process code it wires is in app/server/ (the supervisor, the
+descriptor limit and shared secrets, the protocol, the signals, the local demo's policy).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
-import resource
-import secrets
 import signal
-import socket
 import sys
-from types import FrameType
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 
-from app.config import Mode, Settings, is_loopback, load_settings
+from app.config import load_settings
 from app.exceptions import ConfigError
-from app.http.server import PROTOCOL, ServiceConfig
 from app.logs import configure_logging
+from app.server.config import PROTOCOL, ServiceConfig
+from app.server.local_demo import apply_local_demo
+from app.server.signals import exit_cleanly_once_drained
+from app.server.supervisor import STARTUP_FAILURE, DrainingSupervisor, fit_descriptors, share_page_state_secret
 
-STARTUP_FAILURE = 3
-# Descriptors a process needs beside its client connections: the driver's sockets, logs, the listener, imports.
-FD_RESERVE = 128
 log = logging.getLogger("app.launcher")
-
-
-class DrainingSupervisor(Multiprocess):
-    """uvicorn's worker supervisor, passing SIGTERM on to its workers at once (uvicorn's looks at signals twice a
-    second), and refusing new connections as soon as it is told to stop."""
-
-    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
-        super().__init__(config, sockets)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._stop_now)
-
-    def _stop_now(self, signum: int, frame: FrameType | None) -> None:
-        self.should_exit.set()  # `run` wakes at once, terminates every worker and waits for them
-
-    def terminate_all(self) -> None:
-        for sock in self.sockets:
-            sock.close()
-        super().terminate_all()
-
-    @property
-    def failed_start(self) -> bool:
-        """A worker exited with the start-up failure status (uvicorn then stops the others and returns)."""
-        return any(process.exitcode == STARTUP_FAILURE for process in self.processes)
-
-
-def fit_descriptors(settings: Settings) -> None:
-    """Raise the soft RLIMIT_NOFILE to what the connection cap needs, or say that it cannot be."""
-    needed = settings.connection_limit + settings.connection_limit // 10 + 1 + FD_RESERVE
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        log.warning(
-            "the descriptor limit (RLIMIT_NOFILE %d) is below the %d that MAX_CONNECTIONS=%d needs: lower "
-            "MAX_CONNECTIONS or raise the hard limit (ulimit -Hn)",
-            soft,
-            needed,
-            settings.connection_limit,
-        )
-
-
-def _drained(signum: int, frame: FrameType | None) -> None:
-    # uvicorn re-raises the SIGTERM it drained for once it is done; a completed drain is a clean exit, status 0.
-    raise SystemExit(0)
-
-
-def share_page_state_secret(settings: Settings, workers: int) -> None:
-    """Several workers and no cursor secret: make one for all of them, or each would refuse the others' cursors."""
-    if workers > 1 and not settings.page_state_keys:
-        os.environ["PAGE_STATE_SECRETS"] = secrets.token_urlsafe(32)
-        log.warning(
-            "PAGE_STATE_SECRETS is not set: made one for the %d workers; cursors do not outlive this process, set it "
-            "to share them with restarts and other replicas",
-            workers,
-        )
-
-
-def why_not_local_demo(settings: Settings, host: str) -> str | None:
-    """None when this is the local demo: the node scripts/run starts (no CASSANDRA_CONTACT_POINTS configured, no
-    password), every contact point and the listening address loopback. Otherwise why anonymous writes stay closed."""
-    if settings.mode is Mode.ASTRA:
-        return "the database is Astra DB"
-    if "cassandra_contact_points" in settings.model_fields_set:
-        return "CASSANDRA_CONTACT_POINTS names a cluster of your own, not the local demo node"
-    if settings.cassandra_username:
-        return "Cassandra is configured with CASSANDRA_USERNAME"
-    remote = [point for point in settings.cassandra_contact_points if not is_loopback(point)]
-    if remote:
-        return f"the contact point {remote[0]} is not a loopback address"
-    if not is_loopback(host):
-        return f"the service listens on {host}, not on a loopback address"
-    return None
-
-
-def apply_local_demo(settings: Settings, host: str) -> bool:
-    """`--local-demo` (scripts/run): anonymous writes on for the local demo node, if that is safe.
-
-    Configured keys or an explicit ALLOW_ANONYMOUS_WRITES always win. Returns whether writes were opened."""
-    if settings.api_keys or "allow_anonymous_writes" in settings.model_fields_set:
-        return False
-    reason = why_not_local_demo(settings, host)
-    if reason is None:
-        os.environ["ALLOW_ANONYMOUS_WRITES"] = "true"
-        log.warning(
-            "writes are open to anyone (the local demo: a local node, served on %s): set API_KEYS=key1,key2 to "
-            "require a key",
-            host,
-        )
-        return True
-    log.warning(
-        "writes are closed: %s, so the local demo's anonymous writes stay off. Set API_KEYS=key1,key2 to accept "
-        "writes with a key, or ALLOW_ANONYMOUS_WRITES=true to let anyone who reaches %s write",
-        reason,
-        host,
-    )
-    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         timeout_graceful_shutdown=settings.shutdown_drain_seconds,
     )
     server = uvicorn.Server(config)
-    signal.signal(signal.SIGTERM, _drained)
+    signal.signal(signal.SIGTERM, exit_cleanly_once_drained)
     if config.workers > 1:
         supervisor = DrainingSupervisor(config, sockets=[config.bind_socket()])
         supervisor.run()

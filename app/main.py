@@ -22,7 +22,7 @@ from app.db.cluster import connect, connection_class_for, default_consistency, s
 from app.db.credentials import watch_bundle_certificate
 from app.db.database import Database
 from app.db.schema import apply_schema
-from app.db.statements import CQL, Statements, prepare_statements
+from app.db.statements import Statements, decide_sample, prepare_statements
 from app.exceptions import ConfigError, StartupError
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
@@ -31,6 +31,7 @@ from app.http.docs import fastapi_with_offline_docs
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.limits import Limits
 from app.http.observability import Observability
+from app.http.sample import SampleOn
 from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
 from app.http.timeout import ServerTimeout
 from app.logs import configure_logging
@@ -75,7 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # read's CPU); this service reports through /metrics (Prometheus) and JSON logs with request ids instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    for router in (animals.router, plants.router, health.router, metrics.router):
+    for router in (animals.router, plants.router):
+        app.include_router(router, dependencies=[SampleOn])  # 404 while SAMPLE_API has the sample off
+    for router in (health.router, metrics.router):
         app.include_router(router)
     app.router.routes.extend(stargate.routes())
     rows_openapi.install(app, settings)  # /openapi.json describes the rows API too, each served table typed
@@ -113,7 +116,7 @@ def lifespan(
             max_in_flight=settings.max_in_flight,
             refusals=cluster.refusals,
         )
-        db.refusals.set_essential(CQL.values())
+        db.refusals.set_essential(statements.essential_cql)
         read_cl, write_cl = default_consistency(settings, cluster)
         engine = RowsEngine(
             db,
@@ -143,9 +146,12 @@ def _init_schema(settings: Settings) -> None:
 
 
 def _prepare(settings: Settings, cluster: Cluster, session: Session) -> Statements:
+    keyspace = cluster.metadata.keyspaces.get(settings.keyspace)
+    sample, why = decide_sample(settings.sample_api, settings.keyspace, keyspace.tables if keyspace else {})
+    log.info("the sample API (/animal, /plant) is %s: %s", "on" if sample else "off", why)
     read_cl, write_cl = default_consistency(settings, cluster)
     try:
-        return prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl)
+        return prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl, sample=sample, why=why)
     except StartupError:
         raise
     except Exception as exc:

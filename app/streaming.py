@@ -29,9 +29,9 @@ from app.db.errors import map_driver_error
 from app.encoding import json_array_page, json_response, ndjson_page
 from app.exceptions import DatabaseError, StreamAborted
 from app.http.errors import error_body
-from app.http.protocol import ABORT_KEY
 from app.metrics import PAGES_FETCHED, PAGES_SENT, ROWS_STREAMED, STREAMS_CUT
 from app.page_state import PageStateCodec
+from app.server.protocol import ABORT_KEY
 
 log = logging.getLogger("app.streaming")
 
@@ -85,7 +85,7 @@ class PageStream(StreamingResponse):
     its last chunk: the ASGI server then closes the connection, and the client sees a truncated transfer.
     A stream whose client takes no bytes for `idle_timeout` seconds is cut the same way, and so is one that runs
     past `max_seconds` (an NDJSON stream first gets an error line, in case its client is still reading). A cut
-    stream resets its connection where the server offers that (`app.http.protocol`): closing would wait for the
+    stream resets its connection where the server offers that (`app.server.protocol`): closing would wait for the
     client to take what is buffered.
     """
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic_settings import BaseSettings
 
-from app.config import Mode, load_settings
+from app.config import Mode, Settings, load_settings
 from app.exceptions import ConfigError
 from tests.support.names import unique
 from tests.support.server import ROOT, free_port, service_env, start_server, stop_server
@@ -126,3 +130,169 @@ def test_a_bad_configuration_under_plain_uvicorn_fails_start_up_with_one_line(tm
 def test_an_empty_astra_variable_counts_as_unset() -> None:
     settings = load_settings(astra_db_secure_bundle_path="", astra_db_client_id=" ")
     assert settings.mode is Mode.SELF_HOSTED
+
+
+# ---- the public names: no environment variable renamed, no default changed -----------------------------------
+
+# (environment variable, default), in the order of app/config.py at main 03adda0, before Settings was split into
+# groups. Secrets default to None or [].
+ENV_NAMES_AND_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("ASTRA_DB_CLIENT_ID", None),
+    ("ASTRA_DB_CLIENT_SECRET", None),
+    ("ASTRA_DB_SECURE_BUNDLE_PATH", None),
+    ("ASTRA_DB_KEYSPACE", None),
+    ("CASSANDRA_CONTACT_POINTS", ["127.0.0.1"]),
+    ("CASSANDRA_PORT", 9042),
+    ("CASSANDRA_LOCAL_DC", None),
+    ("CASSANDRA_USERNAME", None),
+    ("CASSANDRA_PASSWORD", None),
+    ("CASSANDRA_KEYSPACE", "sample"),
+    ("CASSANDRA_REPLICATION", "{'class': 'SimpleStrategy', 'replication_factor': 1}"),
+    ("CASSANDRA_PROTOCOL_VERSION", None),
+    ("DRIVER_IO", "loop"),
+    ("CASSANDRA_TLS_CA_FILE", None),
+    ("CASSANDRA_TLS_CERT_FILE", None),
+    ("CASSANDRA_TLS_KEY_FILE", None),
+    ("CASSANDRA_ALLOW_PLAINTEXT", False),
+    ("READ_CONSISTENCY", None),
+    ("WRITE_CONSISTENCY", None),
+    ("SERIAL_CONSISTENCY", "LOCAL_SERIAL"),
+    ("REQUEST_TIMEOUT", 5.0),
+    ("CONNECT_TIMEOUT", 10.0),
+    ("SERVER_TIMEOUT", 10.0),
+    ("SHUTDOWN_DRAIN_SECONDS", 30.0),
+    ("PRE_STOP_DELAY", 0.0),
+    ("HEADER_TIMEOUT", 10.0),
+    ("RECONNECT_DELAY", 1.0),
+    ("RECONNECT_MAX_DELAY", 10.0),
+    ("SPECULATIVE_DELAY", 0.5),
+    ("PAGE_SIZE", 1000),
+    ("MAX_PAGE_SIZE", 5000),
+    ("MAX_CURSOR_PAGE_SIZE", 1000),
+    ("MAX_IN_FLIGHT", 1024),
+    ("STREAM_READ_AHEAD", True),
+    ("STREAM_IDLE_TIMEOUT", 30.0),
+    ("MAX_STREAM_SECONDS", 600.0),
+    ("MAX_PAGE_BYTES", 4194304),
+    ("PAGE_STATE_SECRET", None),
+    ("PAGE_STATE_SECRETS", []),
+    ("PAGE_STATE_TTL", 86400),
+    ("INIT_SCHEMA_ON_STARTUP", False),
+    ("LOG_LEVEL", "info"),
+    ("ROWS_KEYSPACES", []),
+    ("ROWS_ALLOW_FILTERING", False),
+    ("ROWS_COMPACT_MAP_DATA", True),
+    ("ROWS_STATEMENT_CACHE", 1000),
+    ("MAX_CONDITIONS", 32),
+    ("MAX_IN_VALUES", 100),
+    ("MAX_NUMBER_DIGITS", 1000),
+    ("WRITE_TIMESTAMP_AHEAD_SECONDS", 300.0),
+    ("WRITE_TIMESTAMP_ANY", False),
+    ("PREPARE_CONCURRENCY", 4),
+    ("PREPARE_MISSES_PER_SECOND", 20.0),
+    ("NEGATIVE_CACHE_SECONDS", 60.0),
+    ("KEY_SHAPE_TABLES", 256),
+    ("SCHEMA_REFRESHES_PER_SECOND", 2.0),
+    ("OPENAPI_MAX_TABLES", 200),
+    ("ROWS_INGEST_CONCURRENCY", 64),
+    ("API_KEYS", []),
+    ("ALLOW_ANONYMOUS_WRITES", False),
+    ("PROTECT_READS", False),
+    ("MAX_BODY_BYTES", 262144),
+    ("MAX_CONCURRENT_REQUESTS", 256),
+    ("MAX_QUEUED_REQUESTS", 512),
+    ("QUEUE_TIMEOUT_MS", 200),
+    ("MAX_STREAMS", 64),
+    ("MAX_CONNECTIONS", None),
+    ("MEMORY_BUDGET_MB", 4096),
+    ("MEMORY_ROW_BYTES", 2048),
+    ("READINESS_CACHE_SECONDS", 1.0),
+    ("METRICS_ENABLED", True),
+    ("METRICS_KEY", None),
+    ("METRICS_CACHE_SECONDS", 1.0),
+)
+
+# Settings added since 03adda0, each on purpose.
+ADDED_SINCE: tuple[str, ...] = ("SAMPLE_API",)
+
+
+def _default(name: str) -> object:
+    info = Settings.model_fields[name]
+    return info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
+
+
+def test_every_environment_name_and_default_is_kept() -> None:
+    """Today's names and defaults, exactly: a setting added later is listed in ADDED_SINCE, none renamed or changed."""
+    now = {name.upper(): _default(name) for name in Settings.model_fields}
+    before = dict(ENV_NAMES_AND_DEFAULTS)
+    assert {name: now[name] for name in before if name in now} == before
+    assert set(now) - set(before) == set(ADDED_SINCE)
+
+
+def test_every_setting_belongs_to_a_group_with_a_heading() -> None:
+    """The groups are Settings' bases; each has a docstring (its docs heading) and none is empty."""
+    grouped = [name for base in Settings.__bases__ if base is not BaseSettings for name in base.__pydantic_fields__]
+    assert sorted(grouped) == sorted(Settings.model_fields)
+    assert all(base.__doc__ for base in Settings.__bases__ if base is not BaseSettings)
+
+
+def test_no_two_groups_name_a_validator_alike() -> None:
+    """Settings inherits every group's validators by name: a second `_check` would silently replace the first."""
+    names: list[str] = []
+    for base in Settings.__bases__:
+        if base is not BaseSettings:
+            found = base.__pydantic_decorators__
+            names += [*found.field_validators, *found.model_validators]
+    assert sorted(names) == sorted(set(names))
+
+
+# ---- names of durations -----------------------------------------------------------------------------------------
+
+# Durations named before the rule (durations in seconds end in `_seconds`): public names, kept as they are.
+NAMED_BEFORE_THE_RULE = {
+    "request_timeout",
+    "connect_timeout",
+    "server_timeout",
+    "header_timeout",
+    "reconnect_delay",
+    "reconnect_max_delay",
+    "speculative_delay",
+    "pre_stop_delay",
+    "stream_idle_timeout",
+    "page_state_ttl",
+    "queue_timeout_ms",
+}
+DURATION_WORDS = {
+    "timeout",
+    "delay",
+    "ttl",
+    "interval",
+    "period",
+    "duration",
+    "grace",
+    "linger",
+    "age",
+    "ms",
+    "seconds",
+}
+SECONDS_IN_TEXT = re.compile(r"(?<!per )\b(seconds?|milliseconds?)\b")
+
+
+def is_duration(name: str) -> bool:
+    """A number whose name or description speaks of time (rates, `..._per_second`, are not durations)."""
+    info = Settings.model_fields[name]
+    numeric = {int, float} & {info.annotation, *typing.get_args(info.annotation)}
+    if not numeric or name.endswith("_per_second"):
+        return False
+    return bool(DURATION_WORDS & set(name.split("_")) or SECONDS_IN_TEXT.search(info.description or ""))
+
+
+def test_a_duration_added_since_the_rule_ends_in_seconds() -> None:
+    durations = {name for name in Settings.model_fields if is_duration(name)}
+    assert durations >= NAMED_BEFORE_THE_RULE  # each older name is still there, and still seen as a duration
+    assert sorted(name for name in durations - NAMED_BEFORE_THE_RULE if not name.endswith("_seconds")) == []
+
+
+def test_the_duration_rule_sees_the_durations_named_either_way() -> None:
+    assert is_duration("max_stream_seconds") and is_duration("queue_timeout_ms") and is_duration("page_state_ttl")
+    assert not is_duration("prepare_misses_per_second") and not is_duration("max_page_bytes")

@@ -3,7 +3,7 @@
 uvicorn arms no timer before a request's headers are complete, and counts every connection against
 `limit_concurrency`. Here 3,000 half-open connections (two thirds send nothing, one third half a request line) hit
 a real `python -m app` whose descriptor limit is 1,024, while a probe asks for a plant every 100 ms. The guarded
-protocol (`app/http/protocol.py`) closes each connection that has not sent its headers within HEADER_TIMEOUT, and at
+protocol (`app/server/protocol.py`) closes each connection that has not sent its headers within HEADER_TIMEOUT, and at
 the connection limit a newcomer closes the oldest one still waiting for its headers.
 """
 

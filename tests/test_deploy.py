@@ -95,7 +95,7 @@ def test_the_service_the_autoscaler_and_the_budget_point_at_the_deployment() -> 
 def test_every_variable_of_the_deployment_is_a_setting() -> None:
     names = set(env())
     assert names, "the Deployment sets no variable"
-    assert names <= SETTINGS, f"not settings of app/config.py: {sorted(names - SETTINGS)}"
+    assert names <= SETTINGS, f"not settings of app/config/: {sorted(names - SETTINGS)}"
 
 
 def test_liveness_is_healthz_and_readiness_is_readyz() -> None:

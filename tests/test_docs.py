@@ -1,6 +1,6 @@
 """The docs follow the code: the configuration table and .env.example match `Settings`, and every link resolves.
 
-No database needed: this reads files and `app/config.py` only.
+No database needed: this reads files and `app/config/` only.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from cassandra.cluster import Session
 
-from app.__main__ import apply_local_demo, why_not_local_demo
 from app.config import Settings, load_settings
+from app.server.local_demo import apply_local_demo, why_not_local_demo
 from tests.support.names import unique
 from tests.support.server import PAGE_STATE_SECRET, ROOT, free_port
 from tests.support.stand_in import StandIn

@@ -26,7 +26,7 @@ import sys
 import uvicorn
 from starlette.responses import StreamingResponse
 
-from app.http.server import PROTOCOL
+from app.server.config import PROTOCOL
 from app.main import create_app
 
 app = create_app()

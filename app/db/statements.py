@@ -1,51 +1,131 @@
-"""All DML of the service, prepared once per process in the lifespan and handed to routes as one typed object."""
+"""All DML of the service, prepared once per process in the lifespan and handed to routes as one typed object.
+
+The sample's statements (tables `animals` and `plants`) are one face among others: SAMPLE_API decides at start-up
+whether they are prepared, so the service also serves a keyspace that lacks those tables (the rows API, /readyz).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 
 from cassandra import ConsistencyLevel
 from cassandra.cluster import Session
 from cassandra.query import PreparedStatement
 
+from app.config import SampleApi
+from app.exceptions import ServiceError, StartupError
+
 ANIMAL_COLUMNS = "genus, species, image_url, size_cm, sightings, taxonomy"
 PLANT_COLUMNS = "genus, species, sightings"
+SAMPLE_TABLES = ("animals", "plants")
 
-CQL: dict[str, str] = {
+SAMPLE_CQL: dict[str, str] = {
     "select_animal": f"SELECT {ANIMAL_COLUMNS} FROM animals WHERE genus = ? AND species = ?",
     "select_animals": f"SELECT {ANIMAL_COLUMNS} FROM animals WHERE genus = ?",
     "upsert_animal": f"INSERT INTO animals ({ANIMAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
     "select_plant": f"SELECT {PLANT_COLUMNS} FROM plants WHERE genus = ? AND species = ?",
     "select_plants": f"SELECT {PLANT_COLUMNS} FROM plants WHERE genus = ?",
     "upsert_plant": f"INSERT INTO plants ({PLANT_COLUMNS}) VALUES (?, ?, ?)",
-    "ping": "SELECT release_version FROM system.local",
 }
+PING_CQL = "SELECT release_version FROM system.local"
+CQL: dict[str, str] = {**SAMPLE_CQL, "ping": PING_CQL}
 WRITES = {"upsert_animal", "upsert_plant"}
 
 
+class SampleOff(ServiceError):
+    """A sample route while the sample is off: a 404 in the sample's error shape, saying why."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(404, "not_found", f"the sample API (/animal, /plant) is off: {why}")
+
+
 @dataclass(frozen=True, slots=True)
-class Statements:
+class SampleStatements:
     select_animal: PreparedStatement
     select_animals: PreparedStatement
     upsert_animal: PreparedStatement
     select_plant: PreparedStatement
     select_plants: PreparedStatement
     upsert_plant: PreparedStatement
+
+
+@dataclass(frozen=True, slots=True)
+class Statements:
+    """The readiness ping, and the sample's statements unless SAMPLE_API turned them off (`why` says which)."""
+
     ping: PreparedStatement
+    sample_statements: SampleStatements | None
+    why: str = ""
+
+    def sample(self) -> SampleStatements:
+        """The sample's statements, or SampleOff (404) when the sample is off."""
+        if self.sample_statements is None:
+            raise SampleOff(self.why)
+        return self.sample_statements
+
+    @property
+    def essential_cql(self) -> list[str]:
+        """The statements without which this process cannot serve (a refusal of one makes /readyz 502)."""
+        return [PING_CQL, *(SAMPLE_CQL.values() if self.sample_statements else ())]
+
+    # The repository's names for the sample's statements.
+    @property
+    def select_animal(self) -> PreparedStatement:
+        return self.sample().select_animal
+
+    @property
+    def select_animals(self) -> PreparedStatement:
+        return self.sample().select_animals
+
+    @property
+    def upsert_animal(self) -> PreparedStatement:
+        return self.sample().upsert_animal
+
+    @property
+    def select_plant(self) -> PreparedStatement:
+        return self.sample().select_plant
+
+    @property
+    def select_plants(self) -> PreparedStatement:
+        return self.sample().select_plants
+
+    @property
+    def upsert_plant(self) -> PreparedStatement:
+        return self.sample().upsert_plant
 
 
-def prepare_statements(session: Session, *, read_consistency: int, write_consistency: int) -> Statements:
+def decide_sample(setting: SampleApi, keyspace: str, tables: Collection[str]) -> tuple[bool, str]:
+    """Whether the sample is served, and why, from SAMPLE_API and the keyspace's tables. `on` without the tables is
+    a StartupError: the operator asked for the sample, and its routes would fail on every request."""
+    missing = [table for table in SAMPLE_TABLES if table not in tables]
+    absent = f"keyspace {keyspace} has no table {' or '.join(missing)}"
+    if setting == "off":
+        return False, "SAMPLE_API=off"
+    if not missing:
+        return True, f"SAMPLE_API={setting}, and keyspace {keyspace} has the tables animals and plants"
+    if setting == "on":
+        raise StartupError(
+            f"SAMPLE_API=on, but {absent}: run scripts/init-db, or set SAMPLE_API=auto (or off) to serve without "
+            "the sample's /animal and /plant"
+        )
+    return False, f"SAMPLE_API=auto, and {absent}"
+
+
+def prepare_statements(
+    session: Session, *, read_consistency: int, write_consistency: int, sample: bool = True, why: str = ""
+) -> Statements:
     """Prepare everything up front (blocking: call it from a worker thread), so a bad statement fails start-up."""
+    ping = session.prepare(PING_CQL)
+    ping.is_idempotent = True
+    ping.consistency_level = ConsistencyLevel.ONE
+    if not sample:
+        return Statements(ping, None, why)
     prepared: dict[str, PreparedStatement] = {}
-    for field in fields(Statements):
-        statement = session.prepare(CQL[field.name])
+    for field in fields(SampleStatements):
+        statement = session.prepare(SAMPLE_CQL[field.name])
         # Reads and our upserts (full-row writes of given values) are safe to retry or run speculatively.
         statement.is_idempotent = True
-        if field.name == "ping":
-            statement.consistency_level = ConsistencyLevel.ONE
-        elif field.name in WRITES:
-            statement.consistency_level = write_consistency
-        else:
-            statement.consistency_level = read_consistency
+        statement.consistency_level = write_consistency if field.name in WRITES else read_consistency
         prepared[field.name] = statement
-    return Statements(**prepared)
+    return Statements(ping, SampleStatements(**prepared), why)

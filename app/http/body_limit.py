@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.errors import send_error
-from app.http.protocol import ABORT_KEY
+from app.server.protocol import ABORT_KEY
 
 log = logging.getLogger("app.body_limit")
 NO_BODY = frozenset({"GET", "HEAD"})  # methods whose handlers here never read a body

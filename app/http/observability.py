@@ -21,9 +21,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.errors import send_error
-from app.http.protocol import ABORT_KEY
 from app.logs import request_id
 from app.metrics import IN_FLIGHT, LATENCY, REQUESTS
+from app.server.protocol import ABORT_KEY
 
 access_log = logging.getLogger("app.access")
 error_log = logging.getLogger("app.errors")

@@ -4,7 +4,7 @@
 from one check shared by every probe for READINESS_CACHE_SECONDS, and probes that arrive while a check is running
 wait for that check instead of starting their own. A flood of probes thus sends Cassandra at most one query per
 READINESS_CACHE_SECONDS (and takes at most one of MAX_IN_FLIGHT). Once the process has been told to stop, it answers
-503 at once, without asking Cassandra (`app.http.lifecycle`).
+503 at once, without asking Cassandra (`app.server.signals`).
 
 Being anonymous, it says "ready" and no more: Cassandra's release version helps an attacker pick an exploit, so it
 is added only for a caller that presents one of API_KEYS or the METRICS_KEY (an operator or a scraper).
@@ -24,9 +24,9 @@ from app.encoding import json_response
 from app.exceptions import DatabaseError
 from app.http.deps import Backend, BackendDep
 from app.http.errors import error_response
-from app.http.lifecycle import draining
 from app.metrics import READINESS_QUERIES
 from app.models import ERROR_RESPONSES, ErrorBody
+from app.server.signals import draining
 from app.singleflight import SharedResult
 
 log = logging.getLogger("app.health")

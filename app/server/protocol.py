@@ -16,7 +16,7 @@ that decides uvicorn's own 503. Here:
 - `scope["app.abort"]` resets the connection: how a stream that is cut (`app.streaming.PageStream`) frees its
   socket at once instead of waiting for a client that does not read.
 
-`python -m app` selects it; under a plain uvicorn pass `--http app.http.protocol:GuardedHttpToolsProtocol`. Its
+`python -m app` selects it; under a plain uvicorn pass `--http app.server.protocol:GuardedHttpToolsProtocol`. Its
 knobs are the app's own settings, read from the lifespan state once per server.
 """
 

@@ -3,7 +3,7 @@
 A balancer (or Kubernetes' endpoints controller) needs a moment to stop routing to an instance that is going away.
 So the first SIGTERM (or SIGINT) marks the process as draining, which `/readyz` reports straight away, and is passed
 on to uvicorn, which closes the listener and drains, only after PRE_STOP_DELAY seconds. A second signal is passed
-on at once. `app.http.server.ServiceConfig` installs this in every serving process (`python -m app`).
+on at once. `app.server.config.ServiceConfig` installs this in every serving process (`python -m app`).
 """
 
 from __future__ import annotations
@@ -78,3 +78,9 @@ def defer_exit_signals(loop: asyncio.AbstractEventLoop, delay: float) -> None:
     handler = DeferredExit(originals, loop, delay)
     for taken in originals:
         signal.signal(taken, handler)
+
+
+def exit_cleanly_once_drained(signum: int, frame: FrameType | None) -> None:
+    """The SIGTERM handler `python -m app` installs before uvicorn runs: uvicorn re-raises the SIGTERM it drained
+    for once it is done, and a completed drain is a clean exit, status 0."""
+    raise SystemExit(0)

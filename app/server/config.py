@@ -2,7 +2,7 @@
 
 `ServiceConfig` is uvicorn's `Config` (pickled to each worker, as uvicorn does with its own) with one more step in
 `load`, which uvicorn calls in every serving process once its signal handlers are in place: the SIGTERM and SIGINT
-handlers get `app.http.lifecycle.DeferredExit` in front of them.
+handlers get `app.server.signals.DeferredExit` in front of them.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import uvicorn
 
-from app.http.lifecycle import defer_exit_signals
-from app.http.protocol import GuardedHttpToolsProtocol
+from app.server.protocol import GuardedHttpToolsProtocol
+from app.server.signals import defer_exit_signals
 
 PROTOCOL = GuardedHttpToolsProtocol
 

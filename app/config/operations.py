@@ -1,0 +1,106 @@
+"""The setting groups of who may do what (access) and of running the service (logs, probes, metrics, the sample)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
+
+from app.config.common import MIN_KEY_LENGTH, lower_case, split_commas
+from app.exceptions import ConfigError
+
+LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
+SampleApi = Literal["auto", "on", "off"]
+
+
+class AccessSettings(BaseModel):
+    """Access control"""
+
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated keys accepted for writes (and reads with PROTECT_READS), sent as "
+        "'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+    )
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        return split_commas(value)
+
+    @model_validator(mode="after")
+    def _keys_long_enough(self) -> Self:
+        short = sum(len(key.get_secret_value()) < MIN_KEY_LENGTH for key in self.api_keys)
+        if short:
+            raise ConfigError(f"API_KEYS: {short} key(s) shorter than {MIN_KEY_LENGTH} characters")
+        return self
+
+    allow_anonymous_writes: bool = Field(default=False, description="with API_KEYS unset, let anyone write (demo)")
+    protect_reads: bool = Field(
+        default=False, description="require an API key for reads and /metrics too (probes and docs stay open)"
+    )
+
+
+class OperationsSettings(BaseModel):
+    """Operations: logs, start-up, shutdown, probes and metrics"""
+
+    log_level: LogLevel = Field(
+        default="info",
+        description="the service's and uvicorn's log level, any case: trace, debug, info, warning, error or "
+        "critical (the driver logs from warning up unless debug or trace)",
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_lower_case(cls, value: object) -> object:
+        return lower_case(value)
+
+    init_schema_on_startup: bool = Field(
+        default=False,
+        description="apply `schema/` when the service starts: the keyspace (self-hosted), tables and sample data",
+    )
+    shutdown_drain_seconds: float = Field(
+        default=30.0, ge=0, le=3600, description="on SIGTERM, how long in-flight requests and streams may finish"
+    )
+    pre_stop_delay: float = Field(
+        default=0.0,
+        ge=0,
+        le=300,
+        description="on SIGTERM, seconds to go on serving, with /readyz answering 503, before the listener closes "
+        "(python -m app)",
+    )
+    readiness_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="how long /readyz reuses its last check of Cassandra; concurrent probes always share one query",
+    )
+    metrics_enabled: bool = Field(default=True, description="serve /metrics in Prometheus format (false: 404)")
+    metrics_key: SecretStr | None = Field(
+        default=None,
+        description="a key for /metrics alone (Bearer or X-API-Key); when set, /metrics needs it whatever "
+        "PROTECT_READS says",
+    )
+
+    @model_validator(mode="after")
+    def _metrics_key_long_enough(self) -> Self:
+        if self.metrics_key is not None and len(self.metrics_key.get_secret_value()) < MIN_KEY_LENGTH:
+            raise ConfigError(f"METRICS_KEY is shorter than {MIN_KEY_LENGTH} characters")
+        return self
+
+    metrics_cache_seconds: float = Field(
+        default=1.0, ge=0, le=60, description="how long /metrics reuses its last rendering (0: render every scrape)"
+    )
+
+    # added by settings
+    sample_api: SampleApi = Field(
+        default="auto",
+        description="the sample's /animal and /plant routes: `auto` serves them when the keyspace has both tables "
+        "`animals` and `plants`, `on` refuses to start without them, `off` answers 404 (one start-up line says "
+        "which and why)",
+    )
+
+    @field_validator("sample_api", mode="before")
+    @classmethod
+    def _sample_api_lower_case(cls, value: object) -> object:
+        return lower_case(value)
