@@ -173,7 +173,7 @@ ENV_NAMES_AND_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("STREAM_READ_AHEAD", True),
     ("STREAM_IDLE_TIMEOUT", 30.0),
     ("MAX_STREAM_SECONDS", 600.0),
-    ("MAX_PAGE_BYTES", 4194304),
+    ("MAX_PAGE_BYTES", 1048576),
     ("PAGE_STATE_SECRET", None),
     ("PAGE_STATE_SECRETS", []),
     ("PAGE_STATE_TTL", 86400),

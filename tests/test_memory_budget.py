@@ -105,4 +105,4 @@ def test_start_up_logs_the_memory_bound(settings: Settings, cql: Session, tmp_pa
         stop_server(running)
     [line] = lines
     assert line["logger"] == "app.launcher" and line["level"] == "info"
-    assert "2,838 MiB at worst (MEMORY_BUDGET_MB=4096): 896,000 rows in pages" in str(line["msg"])
+    assert "2,838 MiB at worst (MEMORY_BUDGET_MB=4096): pages of 256 requests x 2.0 MiB" in str(line["msg"])

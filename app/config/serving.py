@@ -53,7 +53,7 @@ class PagingSettings(BaseModel):
         "API's JSON pages",
     )
     max_page_bytes: int = Field(
-        default=4 * 1024 * 1024,
+        default=1024 * 1024,
         ge=64 * 1024,
         le=256 * 1024 * 1024,
         description="the rows API's byte budget per page: a JSON page stops there and hands back its cursor, and a "
