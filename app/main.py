@@ -37,6 +37,7 @@ from app.logs import configure_logging
 from app.page_state import PageStateCodec
 from app.routes import animals, health, metrics, plants, rows, schemas
 from app.rows import openapi as rows_openapi
+from app.rows.budget import ColdPathBudget
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
 from app.rows.ingest import is_ingest
@@ -115,11 +116,14 @@ def lifespan(
         )
         db.refusals.set_essential(CQL.values())
         read_cl, write_cl = default_consistency(settings, cluster)
+        budget = ColdPathBudget.of_settings(settings)  # prepares and schema refreshes share it
         engine = RowsEngine(
             db,
-            Catalog(cluster, Served(settings.served_keyspaces)),
-            StatementCache(session, capacity=settings.rows_statement_cache),
+            Catalog(cluster, Served(settings.served_keyspaces), budget=budget),
+            StatementCache(session, capacity=settings.rows_statement_cache, budget=budget),
             Consistency(read_cl, write_cl, serial_consistency(settings)),
+            max_page_bytes=settings.max_page_bytes,
+            key_shape_tables=settings.key_shape_tables,
         )
         log.info("ready: %s", settings.describe)
         rows_openapi.serve(app, engine.catalog)
