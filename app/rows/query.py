@@ -71,7 +71,7 @@ def loads_strict(text: str, *, last_duplicate_wins: bool = False, max_number_dig
     and `sort`) or, in a body, the last one wins (as Stargate parses bodies).
 
     Bounded before any conversion: a number of more than `max_number_digits` digits is a ValueError (its sign,
-    point and exponent marker aside), and so is a lone surrogate (`"\\ud800"`), which no UTF-8 column can hold."""
+    point and exponent aside), and so is a lone surrogate (`"\\ud800"`), which no UTF-8 column can hold."""
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -85,7 +85,10 @@ def loads_strict(text: str, *, last_duplicate_wins: bool = False, max_number_dig
         raise ValueError(f"Non-standard token '{name}'")
 
     def bounded(text: str) -> str:
-        if len(text) > max_number_digits and sum(c.isdigit() for c in text) > max_number_digits:
+        if len(text) > max_number_digits and (
+            len(text) > max_number_digits + 32  # a sign, a point and an exponent take no more
+            or sum(c.isdigit() for c in text.lower().partition("e")[0]) > max_number_digits
+        ):
             raise ValueError(f"Number with more than {max_number_digits} digits (MAX_NUMBER_DIGITS)")
         return text
 
