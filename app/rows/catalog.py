@@ -106,6 +106,10 @@ class Table:
     _encoders: dict[bool, list[tuple[str, Callable[[object], object]]]] = field(default_factory=dict)
 
     @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    @cached_property
     def positions(self) -> dict[str, int]:
         """Each column's place in the table: the canonical order of conditions and selected columns."""
         return {name: i for i, name in enumerate(self.columns)}
@@ -295,6 +299,8 @@ class Catalog:
         keyspace refreshes that keyspace (then the table); a known one the table only. Whether it asked."""
         known = keyspace in self._cluster.metadata.keyspaces
         key: tuple[str, str | None] = (keyspace, name) if known else (keyspace, None)
+        if known and not name:
+            return False  # a keyspace lookup (the schema endpoints): nothing more to ask
         if self._refreshing.running(key):
             await self._refreshing.run(key, _nothing)
             return True

@@ -110,8 +110,8 @@ class RowsEngine:
         values = tuple(v for c in conditions for v in c.values)
         if columns is None and not order and not allow_filtering and _is_key_prefix(table, conditions):
             shapes = await self.shapes(table)
-            return Query(table, shapes.select[len(conditions)], values, compact_maps, table.width(tuple(table.columns)))
-        asked = tuple(dict.fromkeys(c.name for c in columns)) if columns else tuple(table.columns)
+            return Query(table, shapes.select[len(conditions)], values, compact_maps, table.width(table.names))
+        asked = tuple(dict.fromkeys(c.name for c in columns)) if columns else table.names
         names = tuple(sorted(asked, key=table.positions.__getitem__))
         text = cql.select(table, [table.columns[n] for n in names], conditions, order, allow_filtering=allow_filtering)
         statement = await self.statements.get(text, idempotent=True, consistency=self.consistency.read)
@@ -295,7 +295,9 @@ class RowsEngine:
         held for the KEY_SHAPE_TABLES most recently used tables."""
         shapes = table.key_shapes
         if shapes is not None:
-            self._shaped.move_to_end((table.keyspace, table.name))
+            key = (table.keyspace, table.name)
+            if self._shaped.get(key) is table:
+                self._shaped.move_to_end(key)
             return shapes
         return await self._shaping.run(table, lambda: self._prepare_shapes(table))
 
