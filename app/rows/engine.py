@@ -121,7 +121,7 @@ class RowsEngine:
     async def page(self, query: Query, *, page_size: int, paging_state: bytes | None) -> Page:
         """Up to `page_size` rows, and less when MAX_PAGE_BYTES is reached first: driver pages sized from the
         row width, stopping after the one that reaches the budget, whose paging state the cursor carries."""
-        bound = _bind(query.statement, query.values)
+        bound = bind_checked(query.statement, query.values)
         rows: list[Row] = []
         spent = 0
         state = paging_state
@@ -139,7 +139,7 @@ class RowsEngine:
 
     def listing(self, query: Query) -> Listing:
         """Every page of the query, for streaming: each driver page at most the rows MAX_PAGE_BYTES holds."""
-        bound = _bind(query.statement, query.values)
+        bound = bind_checked(query.statement, query.values)
 
         async def fetch(page_size: int, paging_state: bytes | None) -> Pages:
             state = paging_state
@@ -186,7 +186,7 @@ class RowsEngine:
                 cql.insert_static(table), idempotent=True, consistency=self.consistency.write
             )
             bound = [values[c.name] for c in (*table.partition_key, *statics)]
-            await self._execute(_bind(statement, [*bound, _unset(options.ttl), _unset(options.timestamp)]))
+            await self._execute(bind_checked(statement, [*bound, _unset(options.ttl), _unset(options.timestamp)]))
             return None
         if missing:
             raise RowsError(
@@ -202,7 +202,7 @@ class RowsEngine:
                 consistency=self.consistency.write,
                 serial=self.consistency.serial,
             )
-            page = await self._execute(_bind(statement, [*ordered, _unset(options.ttl)]))
+            page = await self._execute(bind_checked(statement, [*ordered, _unset(options.ttl)]))
             result = page.rows[0] if page.rows else {"[applied]": True}
             if result.get("[applied]", True):
                 return None
@@ -211,7 +211,7 @@ class RowsEngine:
             return encode(existing) if encode is not None else existing
         shapes = await self.shapes(table)
         assert shapes.insert is not None
-        await self._execute(_bind(shapes.insert, [*ordered, _unset(options.ttl), _unset(options.timestamp)]))
+        await self._execute(bind_checked(shapes.insert, [*ordered, _unset(options.ttl), _unset(options.timestamp)]))
         return None
 
     async def update(
@@ -254,11 +254,11 @@ class RowsEngine:
             raise RowsError(400, "counter columns take no 'ttl' or 'timestamp'", "bad_write_option")
         bound += [values[c.name] for c in settable]
         bound += [v for c in key for v in c.values]
-        await self._execute(_bind(statement, bound))
+        await self._execute(bind_checked(statement, bound))
 
     async def delete(self, table: Table, key: Sequence[Condition]) -> None:
         shapes = await self.shapes(table)
-        await self._execute(_bind(shapes.delete[len(key)], [v for c in key for v in c.values]))
+        await self._execute(bind_checked(shapes.delete[len(key)], [v for c in key for v in c.values]))
 
     @staticmethod
     def _statics_only(table: Table, values: dict[str, object], missing: list[str]) -> bool:
@@ -381,7 +381,7 @@ def _key_texts(table: Table) -> dict[tuple[str, int], str]:
     return texts
 
 
-def _bind(statement: PreparedStatement, values: Sequence[object]) -> BoundStatement:
+def bind_checked(statement: PreparedStatement, values: Sequence[object]) -> BoundStatement:
     """The statement bound to a client's values; a value the driver cannot serialise is a 400 naming its column."""
     try:
         return statement.bind(values)

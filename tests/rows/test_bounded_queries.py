@@ -8,7 +8,7 @@ import pytest
 from cassandra.cluster import Session
 
 from app.exceptions import RowsError
-from app.rows.engine import _bind
+from app.rows.engine import bind_checked
 from app.rows.query import MAX_CONDITIONS, MAX_IN_VALUES, MAX_NUMBER_DIGITS, loads_strict
 from tests.support.rows import create_table, where
 
@@ -117,19 +117,19 @@ async def test_a_value_the_driver_cannot_bind_is_a_400_naming_its_column(
 
 def test_the_column_of_an_unbindable_value_is_found_one_value_at_a_time(cql: Session, table: str) -> None:
     statement = cql.prepare(f"INSERT INTO {table} (p, c, t) VALUES (?, ?, ?)")
-    assert _bind(statement, ["a", 1, "fine"]) is not None
+    assert bind_checked(statement, ["a", 1, "fine"]) is not None
     with pytest.raises(RowsError) as refused:
-        _bind(statement, ["a", 1, "\ud800"])
+        bind_checked(statement, ["a", 1, "\ud800"])
     assert refused.value.status == 400 and refused.value.error == "bad_value"
     assert refused.value.description.startswith("Invalid value for column 't': ")
     with pytest.raises(RowsError, match="column 'c'"):
-        _bind(statement, ["a", 2**40, "x"])
+        bind_checked(statement, ["a", 2**40, "x"])
 
 
 def test_an_in_marker_is_named_by_its_column(cql: Session, table: str) -> None:
     statement = cql.prepare(f"SELECT * FROM {table} WHERE p = ? AND c IN ?")
     with pytest.raises(RowsError, match="column 'c'"):
-        _bind(statement, ["a", [1, "two"]])
+        bind_checked(statement, ["a", [1, "two"]])
 
 
 async def test_conditions_in_any_key_order_answer_alike(client: httpx.AsyncClient, keyspace: str, table: str) -> None:
