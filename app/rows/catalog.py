@@ -258,6 +258,10 @@ class Catalog:
         self._tables[(keyspace, name)] = table
         if known is not None:
             log.info("table %s.%s changed: described again", keyspace, name)
+            # A new index or column may make a refused statement valid: ask Cassandra again.
+            self.budget.refused.clear()
+        else:
+            self.unknown.forget((keyspace, name))  # found since: by a refresh, or by the driver's schema events
         if self._on_change is not None:
             self._on_change()
         return table

@@ -14,7 +14,7 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from tests.support.rows import create_table, where
+from tests.support.rows import create_table, eventually, where
 from tests.support.rows_app import RowsApp, rows_app, statements
 
 COLUMNS = "p text, c int, v text, w int, x int, y int, z int, PRIMARY KEY (p, c)"
@@ -142,3 +142,19 @@ async def test_the_key_statements_of_the_least_recently_used_table_are_forgotten
         assert (await client.get(f"/v2/keyspaces/{keyspace}/{table}/a/1")).status_code == 200
         assert statements("miss") > misses  # prepared again, within the budget
         assert first.key_shapes is not None
+
+
+async def test_a_refused_shape_is_asked_again_once_its_table_changed(
+    service: RowsApp, keyspace: str, cql: Session
+) -> None:
+    name = create_table(cql, "k text PRIMARY KEY, v int", prefix="indexed")
+    cql.execute(f"INSERT INTO {name} (k, v) VALUES ('a', 1)")
+    path, params = f"/v2/keyspaces/{keyspace}/{name}", {"where": where({"v": {"$eq": 1}})}
+    assert (await service.client.get(path, params=params)).json()["error"] == "invalid_query"
+    cql.execute(f"CREATE INDEX ON {name} (v) USING 'sai'", timeout=60)
+
+    async def served() -> bool:
+        response = await service.client.get(path, params=params)
+        return response.status_code == 200 and response.json()["data"] == [{"k": "a", "v": 1}]
+
+    assert await eventually(served)
