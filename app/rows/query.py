@@ -12,11 +12,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.exceptions import RowsError
 from app.rows.catalog import Column, Table
 from app.rows.types import BadValue, CqlType
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 # Stargate's operators, matched case-insensitively, and the CQL they become.
 OPERATORS = {
@@ -36,6 +39,22 @@ UNSUPPORTED = {"$ne", "$nin", "$and", "$or", "$not"}
 MAX_CONDITIONS = 32
 MAX_IN_VALUES = 100
 MAX_NUMBER_DIGITS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """What one `where` (or `sort`) may hold: MAX_CONDITIONS, MAX_IN_VALUES, MAX_NUMBER_DIGITS."""
+
+    max_conditions: int = MAX_CONDITIONS
+    max_in_values: int = MAX_IN_VALUES
+    max_number_digits: int = MAX_NUMBER_DIGITS
+
+    @classmethod
+    def of(cls, settings: Settings) -> QueryLimits:
+        return cls(settings.max_conditions, settings.max_in_values, settings.max_number_digits)
+
+
+DEFAULT_LIMITS = QueryLimits()
 # A `\uD800`-`\uDFFF` escape: only then can parsed JSON hold a surrogate (UTF-8 text cannot).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -124,10 +143,12 @@ def _where_error(problem: str) -> RowsError:
     return RowsError(400, f"Invalid 'where' parameter, problem: {problem}", "bad_where")
 
 
-def _json_parameter(text: str, name: str, error: Callable[[str], RowsError]) -> dict[str, Any]:
+def _json_parameter(
+    text: str, name: str, error: Callable[[str], RowsError], max_number_digits: int = MAX_NUMBER_DIGITS
+) -> dict[str, Any]:
     """A parameter that holds a JSON object (`where`, `sort`), or Stargate's 400 for it."""
     try:
-        found = loads_strict(text)
+        found = loads_strict(text, max_number_digits=max_number_digits)
     except RecursionError:
         raise error("Input provided is not valid json: nested too deeply") from None
     except ValueError as exc:
@@ -142,15 +163,15 @@ def parse_where(
     table: Table,
     *,
     compact_maps: bool,
-    max_conditions: int = MAX_CONDITIONS,
-    max_in_values: int = MAX_IN_VALUES,
+    limits: QueryLimits = DEFAULT_LIMITS,
 ) -> list[Condition]:
-    """The conditions of a `where`, in canonical order (`canonical`). At most `max_conditions` of them (an array
-    on a scalar column counts an item per condition, a `$in` list counts once) and `max_in_values` items per
-    `$in`, both counted before any value is decoded."""
+    """The conditions of a `where`, in canonical order (`canonical`). At most `limits.max_conditions` of them (an
+    array on a scalar column counts an item per condition, a `$in` list counts once) and `limits.max_in_values`
+    items per `$in`, both counted before any value is decoded."""
     if text is None or not text.strip():
         raise RowsError(400, "Request invalid: 'where' must be provided.", "bad_where")
-    where = _json_parameter(text, "where", _where_error)
+    where = _json_parameter(text, "where", _where_error, limits.max_number_digits)
+    max_conditions = limits.max_conditions
     conditions: list[Condition] = []
     count = 0
     for name, ops in where.items():
@@ -158,7 +179,7 @@ def parse_where(
         if not isinstance(ops, dict):
             raise _where_error(f"Entry for field {name} was expecting a JSON object as input.")
         for raw_op, value in ops.items():
-            count += _weight(column, raw_op, value, max_in_values)
+            count += _weight(column, raw_op, value, limits.max_in_values)
             if count > max_conditions:
                 raise _where_error(
                     f"Too many conditions: field '{name}', operation {raw_op} brings them over {max_conditions} "
@@ -292,11 +313,11 @@ def _sort_error(problem: str) -> RowsError:
     return RowsError(400, f"Invalid 'sort' parameter, problem: {problem}", "bad_sort")
 
 
-def parse_sort(text: str | None, table: Table) -> tuple[Order, ...]:
+def parse_sort(text: str | None, table: Table, *, limits: QueryLimits = DEFAULT_LIMITS) -> tuple[Order, ...]:
     """`sort={"col":"desc"}`: as Stargate v2, exactly "desc" sorts descending and anything else ascending."""
     if text is None or not text.strip():
         return ()
-    sort = _json_parameter(text, "sort", _sort_error)
+    sort = _json_parameter(text, "sort", _sort_error, limits.max_number_digits)
     return tuple(Order(_known(table, name, _sort_error), direction == "desc") for name, direction in sort.items())
 
 

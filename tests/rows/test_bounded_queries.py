@@ -7,9 +7,12 @@ import httpx
 import pytest
 from cassandra.cluster import Session
 
+from app.config import load_settings
 from app.exceptions import RowsError
+from app.rows.catalog import Column, Kind, Table
 from app.rows.engine import bind_checked
-from app.rows.query import MAX_CONDITIONS, MAX_IN_VALUES, MAX_NUMBER_DIGITS, loads_strict
+from app.rows.query import MAX_CONDITIONS, MAX_IN_VALUES, MAX_NUMBER_DIGITS, QueryLimits, loads_strict, parse_where
+from app.rows.types import CqlType
 from tests.support.rows import create_table, where
 
 
@@ -143,3 +146,16 @@ async def test_fields_come_back_in_the_order_asked(client: httpx.AsyncClient, ke
     params = {"where": where({"p": {"$eq": "a"}, "c": {"$eq": 1}}), "fields": "t,c,p"}
     response = await client.get(f"/v2/keyspaces/{keyspace}/{table}", params=params)
     assert [list(row) for row in response.json()["data"]] == [["t", "c", "p"]]
+
+
+def test_the_where_limits_are_the_settings() -> None:
+    limits = QueryLimits.of(load_settings(max_conditions=2, max_in_values=3, max_number_digits=40))
+    columns = {"p": Column("p", CqlType("text"), Kind.PARTITION), "c": Column("c", CqlType("int"), Kind.CLUSTERING)}
+    table = Table("ks", "t", columns, (columns["p"],), (columns["c"],), source=None)
+    assert len(parse_where('{"p": {"$eq": "a"}, "c": {"$gt": 1}}', table, compact_maps=True, limits=limits)) == 2
+    with pytest.raises(RowsError, match=r"over 2 \(MAX_CONDITIONS\)"):
+        parse_where('{"p": {"$eq": "a"}, "c": {"$gt": 1, "$lt": 5}}', table, compact_maps=True, limits=limits)
+    with pytest.raises(RowsError, match=r"more than 3 \(MAX_IN_VALUES\)"):
+        parse_where('{"c": {"$in": [1, 2, 3, 4]}}', table, compact_maps=True, limits=limits)
+    with pytest.raises(RowsError, match="MAX_NUMBER_DIGITS"):
+        parse_where('{"c": {"$eq": ' + "1" * 41 + "}}", table, compact_maps=True, limits=limits)
