@@ -28,7 +28,6 @@ from app.rows.catalog import Catalog, Column, Table
 from app.rows.page_bytes import RowWidth
 from app.rows.query import Condition, Order, canonical
 from app.rows.statements import KeyShapes, StatementCache
-from app.rows.types import BadValue
 from app.singleflight import SingleFlight
 
 MAX_PAGE_BYTES = 4 * 1024 * 1024  # the defaults of MAX_PAGE_BYTES and KEY_SHAPE_TABLES (app.config)
@@ -279,7 +278,7 @@ class RowsEngine:
             column = _column(table, name, action)
             try:
                 values[name] = column.decode(value, compact_maps=compact_maps)
-            except BadValue as exc:
+            except ValueError as exc:  # BadValue, or a conversion the codec left unchecked (e.g. int() of 5,000 digits)
                 raise RowsError(
                     400,
                     f"Invalid path for row to {action}, problem: Failed to deserialize field '{table.name}.{name}', "

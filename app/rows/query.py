@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.exceptions import RowsError
 from app.rows.catalog import Column, Table
-from app.rows.types import BadValue, CqlType
+from app.rows.types import CqlType
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -288,7 +288,7 @@ def _conditions(column: Column, raw_op: str, value: Any, *, compact_maps: bool) 
 def _decode(column: Column, value: object, op: str, *, compact_maps: bool, strict: bool = False) -> object:
     try:
         return column.decode(value, compact_maps=compact_maps, strict=strict)
-    except BadValue as exc:
+    except ValueError as exc:  # BadValue, or a conversion the codec left unchecked (e.g. int() of 5,000 digits)
         raise _where_error(f"Invalid value for field '{column.name}', operation {op}: {exc}") from None
 
 
@@ -340,6 +340,6 @@ def key_conditions(segments: list[str], table: Table, *, action: str) -> list[Co
     for column, text in zip(keys, segments, strict=False):
         try:
             conditions.append(Condition(column, "=", (column.decode_key(text),)))
-        except BadValue as exc:
+        except ValueError as exc:  # BadValue, or a conversion the codec left unchecked (e.g. int() of 5,000 digits)
             raise error(f"Invalid value '{text}' for key column '{column.name}': {exc}") from None
     return conditions

@@ -159,3 +159,10 @@ def test_the_where_limits_are_the_settings() -> None:
         parse_where('{"c": {"$in": [1, 2, 3, 4]}}', table, compact_maps=True, limits=limits)
     with pytest.raises(RowsError, match="MAX_NUMBER_DIGITS"):
         parse_where('{"c": {"$eq": ' + "1" * 41 + "}}", table, compact_maps=True, limits=limits)
+
+
+async def test_a_numeric_string_too_long_to_convert_is_a_400_naming_the_field(
+    client: httpx.AsyncClient, keyspace: str, table: str
+) -> None:
+    response = await read(client, keyspace, table, {"p": {"$eq": "a"}, "n": {"$eq": "1" * 5000}})
+    assert response.status_code == 400 and "'n'" in response.json()["description"]
