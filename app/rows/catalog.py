@@ -223,7 +223,7 @@ class Catalog:
         self._tables: dict[tuple[str, str], Table] = {}
         # Names the driver was asked about and did not know: (keyspace, None) for a keyspace, else (keyspace, table).
         self.unknown = Remembered(self.budget.refused.ttl)
-        self._refreshing: SingleFlight[tuple[str, str | None], None] = SingleFlight()
+        self._refreshing: SingleFlight[tuple[str, str | None], bool] = SingleFlight()
         self.refreshes: Counter[str] = Counter()  # driver refreshes asked, by target: "keyspace" or "table"
         self._on_change = on_change
 
@@ -285,7 +285,7 @@ class Catalog:
             error, key = RowsError(400, f"Keyspace '{keyspace}' not found", "unknown_keyspace"), (keyspace, None)
         else:
             error = RowsError(400, f"Table '{name}' not found (in keyspace '{keyspace}')", "unknown_table")
-        if asked:  # only what the driver was asked about and did not know is remembered
+        if asked:  # only what the driver answered it did not know is remembered
             self.unknown.remember(key, error)
         raise error
 
@@ -300,37 +300,32 @@ class Catalog:
 
     async def _refresh(self, keyspace: str, name: str) -> bool:
         """Ask the driver about one name, one request at a time per name, within the refresh budget. An unknown
-        keyspace refreshes that keyspace (then the table); a known one the table only. Whether it asked."""
+        keyspace refreshes that keyspace (then the table); a known one the table only. Whether the driver
+        answered (a refresh that failed, or was not asked for lack of budget, proves nothing)."""
         known = keyspace in self._cluster.metadata.keyspaces
         key: tuple[str, str | None] = (keyspace, name) if known else (keyspace, None)
         if known and not name:
             return False  # a keyspace lookup (the schema endpoints): nothing more to ask
-        if self._refreshing.running(key):
-            await self._refreshing.run(key, _nothing)
-            return True
-        if not self.budget.may_refresh():
+        if not self._refreshing.running(key) and not self.budget.may_refresh():
             return False
 
-        async def refresh() -> None:
-            await self.budget.run(lambda: self._refresh_blocking(keyspace, name, keyspace_too=not known))
+        async def refresh() -> bool:
+            return await self.budget.run(lambda: self._refresh_blocking(keyspace, name, keyspace_too=not known))
 
-        await self._refreshing.run(key, refresh)
-        return True
+        return await self._refreshing.run(key, refresh)
 
-    def _refresh_blocking(self, keyspace: str, name: str, *, keyspace_too: bool) -> None:
+    def _refresh_blocking(self, keyspace: str, name: str, *, keyspace_too: bool) -> bool:
         try:
             if keyspace_too:
                 self.refreshes["keyspace"] += 1
                 log.debug("keyspace %s unknown: asking Cassandra about that keyspace only", keyspace)
                 self._cluster.refresh_keyspace_metadata(keyspace, max_schema_agreement_wait=2)
                 if keyspace not in self._cluster.metadata.keyspaces:
-                    return
+                    return True
             if name:
                 self.refreshes["table"] += 1
                 self._cluster.refresh_table_metadata(keyspace, name, max_schema_agreement_wait=2)
-        except Exception as exc:  # an unknown name is an answer, not a failure of the refresh
+        except Exception as exc:  # the answer is still "not found", but not one to remember
             log.debug("schema refresh for %s.%s: %s", keyspace, name, exc)
-
-
-async def _nothing() -> None:
-    return None
+            return False
+        return True
