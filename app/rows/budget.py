@@ -32,6 +32,12 @@ class TokenBucket:
         self._tokens = burst
         self._at = clock()
 
+    def wait(self) -> float:
+        """Seconds until one token is there (0 when it is)."""
+        now = self._clock()
+        tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        return max(0.0, (1 - tokens) / self.rate)
+
     def take(self, count: float = 1) -> bool:
         """Take `count` tokens at once, or none. A `count` over `burst` costs the whole burst (it could never
         be saved up otherwise)."""
@@ -131,6 +137,17 @@ class ColdPathBudget:
     def may_refresh(self) -> bool:
         """Whether a lookup that missed may ask the driver to refresh now (SCHEMA_REFRESHES_PER_SECOND)."""
         return self.refreshes.take()
+
+    async def wait_refresh(self, patience: float) -> bool:
+        """`may_refresh`, waiting up to `patience` seconds for a token: a table created a moment ago is still
+        found while unknown names use up the budget (a coroutine waits, no thread)."""
+        deadline = time.monotonic() + patience
+        while not self.refreshes.take():
+            delay = self.refreshes.wait()
+            if time.monotonic() + delay > deadline:
+                return False
+            await anyio.sleep(delay)
+        return True
 
     async def run(self, blocking: Callable[[], T]) -> T:
         """A blocking driver call (a prepare, a schema refresh) in one of this budget's worker threads."""

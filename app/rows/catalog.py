@@ -46,6 +46,7 @@ SYSTEM_KEYSPACES = frozenset(
     }
 )
 MAX_WIDTHS = 32  # column choices per table whose row width is learned
+REFRESH_PATIENCE = 1.0  # seconds a lookup that missed may wait for the refresh budget
 
 
 class Kind(StrEnum):
@@ -306,7 +307,7 @@ class Catalog:
         key: tuple[str, str | None] = (keyspace, name) if known else (keyspace, None)
         if known and not name:
             return False  # a keyspace lookup (the schema endpoints): nothing more to ask
-        if not self._refreshing.running(key) and not self.budget.may_refresh():
+        if not self._refreshing.running(key) and not await self.budget.wait_refresh(REFRESH_PATIENCE):
             return False
 
         async def refresh() -> bool:

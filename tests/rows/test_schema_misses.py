@@ -107,3 +107,15 @@ async def test_refreshes_beyond_schema_refreshes_per_second_are_not_asked(
             assert response.status_code == 400
         assert sum(catalog.refreshes.values()) == 5
         assert (await running.client.get(f"/v2/keyspaces/{keyspace}/{table}/a")).status_code == 200
+
+
+async def test_a_table_created_a_moment_ago_is_found_after_unknown_names_used_up_the_burst(
+    settings: Settings, keyspace: str, cql: Session
+) -> None:
+    async with rows_app(settings, schema_refreshes_per_second=2) as running:
+        for _ in range(6):
+            assert (await running.client.get(f"/v2/keyspaces/{keyspace}/{unique('absent')}/rows")).status_code == 400
+        name = create_table(cql, "k text PRIMARY KEY, v int", prefix="just")
+        cql.execute(f"INSERT INTO {name} (k, v) VALUES ('a', 3)")
+        response = await running.client.get(f"/v2/keyspaces/{keyspace}/{name}/a")
+        assert response.status_code == 200 and response.json()["data"] == [{"k": "a", "v": 3}]
