@@ -39,8 +39,10 @@ from app.openapi import document as rows_openapi
 from app.page_state import PageStateCodec
 from app.routes import animals, health, metrics, plants, stargate
 from app.routes.stargate.ingest import is_ingest
+from app.rows.budget import ColdPathBudget
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
+from app.rows.query import QueryLimits
 from app.rows.statements import StatementCache
 from app.rows.types import install_timestamp_guard
 
@@ -118,11 +120,15 @@ def lifespan(
         )
         db.refusals.set_essential(statements.essential_cql)
         read_cl, write_cl = default_consistency(settings, cluster)
+        budget = ColdPathBudget.of_settings(settings)  # prepares and schema refreshes share it
         engine = RowsEngine(
             db,
-            Catalog(cluster, Served(settings.served_keyspaces)),
-            StatementCache(session, capacity=settings.rows_statement_cache),
+            Catalog(cluster, Served(settings.served_keyspaces), budget=budget),
+            StatementCache(session, capacity=settings.rows_statement_cache, budget=budget),
             Consistency(read_cl, write_cl, serial_consistency(settings)),
+            max_page_bytes=settings.max_page_bytes,
+            key_shape_tables=settings.key_shape_tables,
+            limits=QueryLimits.of(settings),
         )
         log.info("ready: %s", settings.describe)
         rows_openapi.serve(app, engine.catalog)

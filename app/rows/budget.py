@@ -12,10 +12,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio
 
+from app.config import Settings
 from app.exceptions import ServiceError, Shed
+
+T = TypeVar("T")
 
 
 class TokenBucket:
@@ -28,13 +32,22 @@ class TokenBucket:
         self._tokens = burst
         self._at = clock()
 
-    def take(self) -> bool:
+    def wait(self) -> float:
+        """Seconds until one token is there (0 when it is)."""
+        now = self._clock()
+        tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        return max(0.0, (1 - tokens) / self.rate)
+
+    def take(self, count: float = 1) -> bool:
+        """Take `count` tokens at once, or none. A `count` over `burst` costs the whole burst (it could never
+        be saved up otherwise)."""
+        count = min(count, self.burst)
         now = self._clock()
         self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
         self._at = now
-        if self._tokens < 1:
+        if self._tokens < count:
             return False
-        self._tokens -= 1
+        self._tokens -= count
         return True
 
 
@@ -100,9 +113,23 @@ class ColdPathBudget:
             refused=Remembered(remember_seconds),
         )
 
-    def spend_prepare(self) -> None:
-        """One new statement shape, or a 503: the process prepares no faster than PREPARE_MISSES_PER_SECOND."""
-        if not self.prepares.take():
+    @classmethod
+    def of_settings(cls, settings: Settings) -> ColdPathBudget:
+        return cls.of(
+            concurrency=settings.prepare_concurrency,
+            prepares_per_second=settings.prepare_misses_per_second,
+            refreshes_per_second=settings.schema_refreshes_per_second,
+            remember_seconds=settings.negative_cache_seconds,
+        )
+
+    @classmethod
+    def default(cls) -> ColdPathBudget:
+        """The budget of the settings' defaults: for a cache or catalog built without one (tests, tools)."""
+        return cls.of_settings(Settings.model_construct())
+
+    def spend_prepare(self, count: int = 1) -> None:
+        """`count` new statement shapes, or a 503: the process prepares no faster than PREPARE_MISSES_PER_SECOND."""
+        if not self.prepares.take(count):
             raise Shed(
                 "prepare", "too many new statement shapes at once: try again shortly (PREPARE_MISSES_PER_SECOND)"
             )
@@ -110,3 +137,18 @@ class ColdPathBudget:
     def may_refresh(self) -> bool:
         """Whether a lookup that missed may ask the driver to refresh now (SCHEMA_REFRESHES_PER_SECOND)."""
         return self.refreshes.take()
+
+    async def wait_refresh(self, patience: float) -> bool:
+        """`may_refresh`, waiting up to `patience` seconds for a token: a table created a moment ago is still
+        found while unknown names use up the budget (a coroutine waits, no thread)."""
+        deadline = time.monotonic() + patience
+        while not self.refreshes.take():
+            delay = self.refreshes.wait()
+            if time.monotonic() + delay > deadline:
+                return False
+            await anyio.sleep(delay)
+        return True
+
+    async def run(self, blocking: Callable[[], T]) -> T:
+        """A blocking driver call (a prepare, a schema refresh) in one of this budget's worker threads."""
+        return await anyio.to_thread.run_sync(blocking, limiter=self.limiter)

@@ -3,26 +3,31 @@
 The driver's control connection receives Cassandra's schema events and replaces a table's `TableMetadata` object
 when the table changes. So a lookup compares object identity: the same object means our description (and the
 statements prepared for it) still holds; another object means the table was altered, and it is described again;
-none means it is unknown, and the driver is asked to refresh once (a table created a moment ago may not have
-reached it yet) before the answer is "not found".
+none means it is unknown, and the driver is asked about that one name (a table created a moment ago may not have
+reached it yet) before the answer is "not found". Those refreshes are client-triggered, so they spend the
+process's `ColdPathBudget` (its worker threads and SCHEMA_REFRESHES_PER_SECOND), an unknown keyspace refreshes
+that keyspace only (never the whole schema), and a name still unknown afterwards is answered from memory for
+NEGATIVE_CACHE_SECONDS, unless the driver's own schema events bring it meanwhile.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
-import anyio
 from cassandra.metadata import protect_name
 
 from app.exceptions import RowsError
+from app.rows.budget import ColdPathBudget, Remembered
+from app.rows.page_bytes import RowWidth
+from app.rows.statements import KeyShapes
 from app.rows.types import CqlType, Udt, decoder, encoder, key_decoder, parse_type, user_type_resolver
+from app.singleflight import SingleFlight
 
 log = logging.getLogger("app.rows")
 
@@ -40,7 +45,8 @@ SYSTEM_KEYSPACES = frozenset(
         "data_endpoint_auth",
     }
 )
-MISS_REFRESH_INTERVAL = 1.0  # seconds between two driver refreshes for the same unknown name
+MAX_WIDTHS = 32  # column choices per table whose row width is learned
+REFRESH_PATIENCE = 1.0  # seconds a lookup that missed may wait for the refresh budget
 
 
 class Kind(StrEnum):
@@ -94,9 +100,29 @@ class Table:
     partition_key: tuple[Column, ...]
     clustering: tuple[Column, ...]
     source: object  # the driver's TableMetadata this was built from: identity says whether it is still current
-    # Filled by the engine: statements for the table's key shapes, prepared once per description.
-    prepared: dict[str, Any] = field(default_factory=dict)
+    # Kept by the engine: the table's key statements, prepared once per description (None: not prepared, or
+    # forgotten as the least recently used of KEY_SHAPE_TABLES).
+    key_shapes: KeyShapes | None = None
+    _widths: dict[tuple[str, ...], RowWidth] = field(default_factory=dict)
     _encoders: dict[bool, list[tuple[str, Callable[[object], object]]]] = field(default_factory=dict)
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each column's place in the table: the canonical order of conditions and selected columns."""
+        return {name: i for i, name in enumerate(self.columns)}
+
+    def width(self, names: tuple[str, ...]) -> RowWidth:
+        """The width of a row of these columns, learned as pages are read (kept for a few column choices)."""
+        found = self._widths.get(names)
+        if found is None:
+            found = RowWidth((name, self.columns[name].type) for name in names)
+            if len(self._widths) < MAX_WIDTHS:
+                self._widths[names] = found
+        return found
 
     @property
     def qualified(self) -> str:
@@ -142,7 +168,7 @@ class Table:
         return encode
 
 
-def describe_table(keyspace: str, metadata: Any, user_types: Callable[[str], Udt | None]) -> Table:
+def table_from_metadata(keyspace: str, metadata: Any, user_types: Callable[[str], Udt | None]) -> Table:
     """A `Table` from the driver's `TableMetadata` (its columns are already in CQL order)."""
     partition = {c.name for c in metadata.partition_key}
     clustering = {c.name for c in metadata.clustering_key}
@@ -184,12 +210,22 @@ class Served:
 class Catalog:
     """The served tables of one process, looked up per request (two dict lookups and an identity check)."""
 
-    def __init__(self, cluster: Any, served: Served, *, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        cluster: Any,
+        served: Served,
+        *,
+        on_change: Callable[[], None] | None = None,
+        budget: ColdPathBudget | None = None,
+    ) -> None:
         self._cluster = cluster
         self.served = served
+        self.budget = budget if budget is not None else ColdPathBudget.default()
         self._tables: dict[tuple[str, str], Table] = {}
-        self._refreshed: dict[tuple[str, str], float] = {}
-        self._refreshing: dict[tuple[str, str], asyncio.Future[None]] = {}
+        # Names the driver was asked about and did not know: (keyspace, None) for a keyspace, else (keyspace, table).
+        self.unknown = Remembered(self.budget.refused.ttl)
+        self._refreshing: SingleFlight[tuple[str, str | None], bool] = SingleFlight()
+        self.refreshes: Counter[str] = Counter()  # driver refreshes asked, by target: "keyspace" or "table"
         self._on_change = on_change
 
     def keyspaces(self) -> list[str]:
@@ -219,10 +255,14 @@ class Catalog:
         known = self._tables.get((keyspace, name))
         if known is not None and known.source is metadata:
             return known
-        table = describe_table(keyspace, metadata, user_type_resolver(keyspace_meta))
+        table = table_from_metadata(keyspace, metadata, user_type_resolver(keyspace_meta))
         self._tables[(keyspace, name)] = table
         if known is not None:
             log.info("table %s.%s changed: described again", keyspace, name)
+            # A new index or column may make a refused statement valid: ask Cassandra again.
+            self.budget.refused.clear()
+        else:
+            self.unknown.forget((keyspace, name))  # found since: by a refresh, or by the driver's schema events
         if self._on_change is not None:
             self._on_change()
         return table
@@ -234,41 +274,59 @@ class Catalog:
             return table
         if keyspace not in self.served:
             raise RowsError(400, f"Keyspace '{keyspace}' not found", "unknown_keyspace")
-        await self._refresh(keyspace, name)
+        remembered = self._remembered(keyspace, name)
+        if remembered is not None:
+            raise remembered
+        asked = await self._refresh(keyspace, name)
         table = self.current(keyspace, name)
         if table is not None:
             return table
+        key: tuple[str, str | None] = (keyspace, name)
         if keyspace not in self._cluster.metadata.keyspaces:
-            raise RowsError(400, f"Keyspace '{keyspace}' not found", "unknown_keyspace")
-        raise RowsError(400, f"Table '{name}' not found (in keyspace '{keyspace}')", "unknown_table")
+            error, key = RowsError(400, f"Keyspace '{keyspace}' not found", "unknown_keyspace"), (keyspace, None)
+        else:
+            error = RowsError(400, f"Table '{name}' not found (in keyspace '{keyspace}')", "unknown_table")
+        if asked:  # only what the driver answered it did not know is remembered
+            self.unknown.remember(key, error)
+        raise error
 
-    async def _refresh(self, keyspace: str, name: str) -> None:
-        """Ask the driver about one name, at most once per MISS_REFRESH_INTERVAL, one request at a time.
+    def _remembered(self, keyspace: str, name: str) -> RowsError | None:
+        """The refusal remembered for this name, unless the driver has heard of it since (its schema events)."""
+        if keyspace in self._cluster.metadata.keyspaces:
+            self.unknown.forget((keyspace, None))
+            found = self.unknown.get((keyspace, name))
+        else:
+            found = self.unknown.get((keyspace, None))
+        return found if isinstance(found, RowsError) else None
 
-        An unknown keyspace refreshes the whole schema, so all unknown keyspaces share one such refresh."""
-        key = (keyspace, name) if keyspace in self._cluster.metadata.keyspaces else ("", "")
-        pending = self._refreshing.get(key)
-        if pending is not None:
-            await asyncio.shield(pending)
-            return
-        if time.monotonic() - self._refreshed.get(key, float("-inf")) < MISS_REFRESH_INTERVAL:
-            return
-        if len(self._refreshed) > 10_000:  # unknown names are client input: keep the memory of them bounded
-            self._refreshed.clear()
-        self._refreshed[key] = time.monotonic()
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._refreshing[key] = done
+    async def _refresh(self, keyspace: str, name: str) -> bool:
+        """Ask the driver about one name, one request at a time per name, within the refresh budget. An unknown
+        keyspace refreshes that keyspace (then the table); a known one the table only. Whether the driver
+        answered (a refresh that failed, or was not asked for lack of budget, proves nothing)."""
+        known = keyspace in self._cluster.metadata.keyspaces
+        key: tuple[str, str | None] = (keyspace, name) if known else (keyspace, None)
+        if known and not name:
+            return False  # a keyspace lookup (the schema endpoints): nothing more to ask
+        if not self._refreshing.running(key) and not await self.budget.wait_refresh(REFRESH_PATIENCE):
+            return False
+
+        async def refresh() -> bool:
+            return await self.budget.run(lambda: self._refresh_blocking(keyspace, name, keyspace_too=not known))
+
+        return await self._refreshing.run(key, refresh)
+
+    def _refresh_blocking(self, keyspace: str, name: str, *, keyspace_too: bool) -> bool:
         try:
-            await anyio.to_thread.run_sync(self._refresh_blocking, *key)
-        finally:
-            del self._refreshing[key]
-            done.set_result(None)
-
-    def _refresh_blocking(self, keyspace: str, name: str) -> None:
-        try:
-            if keyspace:
+            if keyspace_too:
+                self.refreshes["keyspace"] += 1
+                log.debug("keyspace %s unknown: asking Cassandra about that keyspace only", keyspace)
+                self._cluster.refresh_keyspace_metadata(keyspace, max_schema_agreement_wait=2)
+                if keyspace not in self._cluster.metadata.keyspaces:
+                    return True
+            if name:
+                self.refreshes["table"] += 1
                 self._cluster.refresh_table_metadata(keyspace, name, max_schema_agreement_wait=2)
-            else:
-                self._cluster.refresh_schema_metadata(max_schema_agreement_wait=2)
-        except Exception as exc:  # an unknown name is an answer, not a failure of the refresh
+        except Exception as exc:  # the answer is still "not found", but not one to remember
             log.debug("schema refresh for %s.%s: %s", keyspace, name, exc)
+            return False
+        return True

@@ -1,14 +1,18 @@
 """The rows engine: reads and writes on any served table, from a parsed request to awaited driver futures.
 
-No HTTP here (that is `app.routes.rows`). A table's key shapes (read by each key prefix, insert, update, delete)
-are prepared together when the table is first used or has changed; `where`, `fields` and `sort` shapes go through
-the bounded `StatementCache`. Every value is bound.
+No HTTP here (that is `app.routes.stargate`). A table's key shapes (read by each key prefix, insert, update, delete)
+are prepared together when the table is first used or has changed, for at most KEY_SHAPE_TABLES tables at a time;
+`where`, `fields` and `sort` shapes go through the bounded `StatementCache`, in one canonical text per logical
+query. Every value is bound, and a value the driver cannot bind is the client's 400. A JSON page stops at
+MAX_PAGE_BYTES as it does at its row count (`app.rows.page_bytes`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
+import re
+import struct
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +22,18 @@ from cassandra.query import UNSET_VALUE, BoundStatement, PreparedStatement
 
 from app.db.database import Database, Listing, Page, Pages, Row
 from app.exceptions import DatabaseError, RowsError
+from app.metrics import PAGES_FETCHED
 from app.rows import cql
 from app.rows.catalog import Catalog, Column, Table
-from app.rows.query import Condition, Order
-from app.rows.statements import StatementCache
-from app.rows.types import BadValue
+from app.rows.page_bytes import RowWidth
+from app.rows.query import DEFAULT_LIMITS, Condition, Order, QueryLimits, canonical
+from app.rows.statements import KeyShapes, StatementCache
+from app.singleflight import SingleFlight
+
+MAX_PAGE_BYTES = 4 * 1024 * 1024  # the defaults of MAX_PAGE_BYTES and KEY_SHAPE_TABLES (app.config)
+KEY_SHAPE_TABLES = 256
+# What `BoundStatement.bind` raises for a value it cannot serialise (the driver wraps some in TypeError).
+BIND_ERRORS = (ValueError, TypeError, UnicodeError, OverflowError, struct.error, OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +58,13 @@ class Query:
     statement: PreparedStatement
     values: tuple[object, ...]
     compact_maps: bool
+    width: RowWidth
+    projection: tuple[str, ...] | None = None  # the client's `fields` order, when not the table's
 
     @property
     def identity(self) -> str:
         digest = hashlib.sha256(f"{self.statement.query_string}\0{self.values!r}".encode()).hexdigest()[:32]
         return f"rows:{self.table.keyspace}.{self.table.name}:{digest}"
-
-
-@dataclass(eq=False, slots=True)
-class KeyShapes:
-    """The statements every table needs, by key prefix length (reads and deletes) or key length (updates)."""
-
-    select: dict[int, PreparedStatement]
-    delete: dict[int, PreparedStatement]
-    update: dict[int, PreparedStatement]
-    insert: PreparedStatement | None
 
 
 class RowsEngine:
@@ -71,12 +74,22 @@ class RowsEngine:
         catalog: Catalog,
         statements: StatementCache,
         consistency: Consistency,
+        *,
+        max_page_bytes: int = MAX_PAGE_BYTES,
+        key_shape_tables: int = KEY_SHAPE_TABLES,
+        limits: QueryLimits = DEFAULT_LIMITS,
     ) -> None:
         self.db = db
+        self.limits = limits  # what one request's `where`, `sort` and bodies may hold
         self.catalog = catalog
         self.statements = statements
         self.consistency = consistency
-        self._shaping: dict[int, asyncio.Future[KeyShapes]] = {}
+        self.max_page_bytes = max_page_bytes
+        self.key_shape_tables = key_shape_tables
+        self._shaping: SingleFlight[Table, KeyShapes] = SingleFlight()
+        # The tables whose key shapes are held, least recently used first.
+        self._shaped: OrderedDict[tuple[str, str], Table] = OrderedDict()
+        self._json_pages = PAGES_FETCHED.labels("rows_page")
 
     # ---- reads -----------------------------------------------------------------------------------------------
 
@@ -90,39 +103,71 @@ class RowsEngine:
         allow_filtering: bool = False,
         compact_maps: bool = True,
     ) -> Query:
-        """The prepared read for these restrictions: a key shape when it is one, else a cached `where` shape."""
+        """The prepared read for these restrictions: a key shape when it is one, else a cached `where` shape.
+
+        One logical query is one CQL text: conditions in canonical order, columns in the table's order (the rows
+        are put back in the client's `fields` order as they are read)."""
+        conditions = canonical(table, conditions)
         values = tuple(v for c in conditions for v in c.values)
         if columns is None and not order and not allow_filtering and _is_key_prefix(table, conditions):
             shapes = await self.shapes(table)
-            return Query(table, shapes.select[len(conditions)], values, compact_maps)
-        text = cql.select(
-            table, columns or list(table.columns.values()), conditions, order, allow_filtering=allow_filtering
-        )
+            return Query(table, shapes.select[len(conditions)], values, compact_maps, table.width(table.names))
+        asked = tuple(dict.fromkeys(c.name for c in columns)) if columns else table.names
+        names = tuple(sorted(asked, key=table.positions.__getitem__))
+        text = cql.select(table, [table.columns[n] for n in names], conditions, order, allow_filtering=allow_filtering)
         statement = await self.statements.get(text, idempotent=True, consistency=self.consistency.read)
-        return Query(table, statement, values, compact_maps)
+        projection = asked if asked != names else None
+        return Query(table, statement, values, compact_maps, table.width(names), projection)
 
     async def page(self, query: Query, *, page_size: int, paging_state: bytes | None) -> Page:
-        page = await self._execute(query.statement.bind(query.values), page_size=page_size, paging_state=paging_state)
-        encode = query.table.row_encoder(compact_maps=query.compact_maps)
-        if encode is not None:
-            page = Page([encode(row) for row in page.rows], page.paging_state)
-        return page
+        """Up to `page_size` rows, and less when MAX_PAGE_BYTES is reached first: driver pages sized from the
+        row width, stopping after the one that reaches the budget, whose paging state the cursor carries."""
+        bound = bind_checked(query.statement, query.values)
+        rows: list[Row] = []
+        spent = 0
+        state = paging_state
+        while True:
+            size = query.width.rows_for(self.max_page_bytes - spent, cap=page_size - len(rows))
+            page = await self._execute(bound, page_size=size, paging_state=state)
+            self._json_pages.inc()
+            spent += query.width.measure(page.rows)
+            rows += page.rows
+            state = page.paging_state
+            room = self.max_page_bytes - spent
+            if state is None or len(rows) >= page_size or room < query.width.per_row:
+                break
+        return Page(self._finish(query, rows), state)
 
     def listing(self, query: Query) -> Listing:
-        """Every page of the query, for streaming."""
-        encode = query.table.row_encoder(compact_maps=query.compact_maps)
+        """Every page of the query, for streaming: each driver page at most the rows MAX_PAGE_BYTES holds."""
+        bound = bind_checked(query.statement, query.values)
 
         async def fetch(page_size: int, paging_state: bytes | None) -> Pages:
-            pages = self.db.pages(query.statement.bind(query.values), page_size=page_size, paging_state=paging_state)
+            state = paging_state
             try:
-                async for page in pages:
-                    yield page if encode is None else Page([encode(row) for row in page.rows], page.paging_state)
+                while True:
+                    size = query.width.rows_for(self.max_page_bytes, cap=page_size)
+                    page = await self.db.execute(bound, page_size=size, paging_state=state)
+                    query.width.measure(page.rows)
+                    yield Page(self._finish(query, page.rows), page.paging_state)
+                    if page.paging_state is None:
+                        return
+                    state = page.paging_state
             except DatabaseError as exc:
                 raise _as_request_error(exc) from None
-            finally:
-                await pages.aclose()
 
         return Listing(query.identity, fetch)
+
+    @staticmethod
+    def _finish(query: Query, rows: list[Row]) -> list[Row]:
+        """Rows in Stargate's output forms, with the client's columns in the client's order."""
+        encode = query.table.row_encoder(compact_maps=query.compact_maps)
+        if encode is not None:
+            rows = [encode(row) for row in rows]
+        if query.projection is not None:
+            names = query.projection
+            rows = [{name: row[name] for name in names} for row in rows]
+        return rows
 
     # ---- writes ----------------------------------------------------------------------------------------------
 
@@ -142,7 +187,7 @@ class RowsEngine:
                 cql.insert_static(table), idempotent=True, consistency=self.consistency.write
             )
             bound = [values[c.name] for c in (*table.partition_key, *statics)]
-            await self._execute(statement.bind([*bound, _unset(options.ttl), _unset(options.timestamp)]))
+            await self._execute(bind_checked(statement, [*bound, _unset(options.ttl), _unset(options.timestamp)]))
             return None
         if missing:
             raise RowsError(
@@ -158,7 +203,7 @@ class RowsEngine:
                 consistency=self.consistency.write,
                 serial=self.consistency.serial,
             )
-            page = await self._execute(statement.bind([*ordered, _unset(options.ttl)]))
+            page = await self._execute(bind_checked(statement, [*ordered, _unset(options.ttl)]))
             result = page.rows[0] if page.rows else {"[applied]": True}
             if result.get("[applied]", True):
                 return None
@@ -167,7 +212,7 @@ class RowsEngine:
             return encode(existing) if encode is not None else existing
         shapes = await self.shapes(table)
         assert shapes.insert is not None
-        await self._execute(shapes.insert.bind([*ordered, _unset(options.ttl), _unset(options.timestamp)]))
+        await self._execute(bind_checked(shapes.insert, [*ordered, _unset(options.ttl), _unset(options.timestamp)]))
         return None
 
     async def update(
@@ -210,11 +255,11 @@ class RowsEngine:
             raise RowsError(400, "counter columns take no 'ttl' or 'timestamp'", "bad_write_option")
         bound += [values[c.name] for c in settable]
         bound += [v for c in key for v in c.values]
-        await self._execute(statement.bind(bound))
+        await self._execute(bind_checked(statement, bound))
 
     async def delete(self, table: Table, key: Sequence[Condition]) -> None:
         shapes = await self.shapes(table)
-        await self._execute(shapes.delete[len(key)].bind([v for c in key for v in c.values]))
+        await self._execute(bind_checked(shapes.delete[len(key)], [v for c in key for v in c.values]))
 
     @staticmethod
     def _statics_only(table: Table, values: dict[str, object], missing: list[str]) -> bool:
@@ -235,7 +280,7 @@ class RowsEngine:
             column = _column(table, name, action)
             try:
                 values[name] = column.decode(value, compact_maps=compact_maps)
-            except BadValue as exc:
+            except ValueError as exc:  # BadValue, or a conversion the codec left unchecked (e.g. int() of 5,000 digits)
                 raise RowsError(
                     400,
                     f"Invalid path for row to {action}, problem: Failed to deserialize field '{table.name}.{name}', "
@@ -247,45 +292,23 @@ class RowsEngine:
     # ---- statements ------------------------------------------------------------------------------------------
 
     async def shapes(self, table: Table) -> KeyShapes:
-        """The table's key shapes, prepared once per description of the table (in parallel, off the loop)."""
-        shapes = table.prepared.get("shapes")
-        if isinstance(shapes, KeyShapes):
+        """The table's key shapes, prepared once per description of the table (together, off the loop), and
+        held for the KEY_SHAPE_TABLES most recently used tables."""
+        shapes = table.key_shapes
+        if shapes is not None:
+            key = (table.keyspace, table.name)
+            if self._shaped.get(key) is table:
+                self._shaped.move_to_end(key)
             return shapes
-        pending = self._shaping.get(id(table))
-        if pending is not None:
-            return await asyncio.shield(pending)
-        done: asyncio.Future[KeyShapes] = asyncio.get_running_loop().create_future()
-        self._shaping[id(table)] = done
-        try:
-            shapes = await self._prepare_shapes(table)
-        except BaseException as exc:
-            done.set_exception(exc)
-            done.exception()
-            raise
-        finally:
-            del self._shaping[id(table)]
-        table.prepared["shapes"] = shapes
-        done.set_result(shapes)
-        return shapes
+        return await self._shaping.run(table, lambda: self._prepare_shapes(table))
 
     async def _prepare_shapes(self, table: Table) -> KeyShapes:
-        keys = len(table.primary_key)
-        partition = len(table.partition_key)
-        texts: dict[tuple[str, int], str] = {}
-        for length in [0, *range(partition, keys + 1)]:
-            conditions = [Condition(c, "=", ()) for c in table.primary_key[:length]]
-            texts[("select", length)] = cql.select(table, list(table.columns.values()), conditions)
-        for length in range(partition, keys + 1):
-            texts[("delete", length)] = cql.delete(table, length)
-        for length in {partition, keys}:
-            if cql.updatable(table, length):
-                texts[("update", length)] = cql.update(table, length)
-        if not table.is_counter_table:
-            texts[("insert", 0)] = cql.insert(table)
+        texts = _key_texts(table)
+        self.statements.spend(len(texts))
         prepared: dict[tuple[str, int], PreparedStatement] = {}
 
         async def prepare(key: tuple[str, int], text: str) -> None:
-            statement = await anyio.to_thread.run_sync(self.statements.prepare_blocking, text)
+            statement = await self.statements.prepare(text)
             kind = key[0]
             statement.is_idempotent = not (kind == "update" and table.is_counter_table)
             statement.consistency_level = self.consistency.read if kind == "select" else self.consistency.write
@@ -294,12 +317,26 @@ class RowsEngine:
         async with anyio.create_task_group() as group:
             for key, text in texts.items():
                 group.start_soon(prepare, key, text)
-        return KeyShapes(
+        shapes = KeyShapes(
             select={n: s for (kind, n), s in prepared.items() if kind == "select"},
             delete={n: s for (kind, n), s in prepared.items() if kind == "delete"},
             update={n: s for (kind, n), s in prepared.items() if kind == "update"},
             insert=prepared.get(("insert", 0)),
         )
+        self._hold(table, shapes)
+        return shapes
+
+    def _hold(self, table: Table, shapes: KeyShapes) -> None:
+        """Keep the shapes on the table; forget those of the least recently used tables beyond KEY_SHAPE_TABLES."""
+        table.key_shapes = shapes
+        key = (table.keyspace, table.name)
+        replaced = self._shaped.pop(key, None)
+        if replaced is not None and replaced is not table:
+            replaced.key_shapes = None  # an older description of the same table
+        self._shaped[key] = table
+        while len(self._shaped) > self.key_shape_tables:
+            _, oldest = self._shaped.popitem(last=False)
+            oldest.key_shapes = None
 
     async def _execute(
         self, statement: BoundStatement, *, page_size: int | None = None, paging_state: bytes | None = None
@@ -325,6 +362,53 @@ def _is_key_prefix(table: Table, conditions: Sequence[Condition]) -> bool:
     if len(conditions) < len(table.partition_key) or len(conditions) > len(table.primary_key):
         return False
     return all(c.op == "=" and c.column is k for c, k in zip(conditions, table.primary_key, strict=False))
+
+
+def _key_texts(table: Table) -> dict[tuple[str, int], str]:
+    """The CQL of a table's key shapes: a read and a delete per key prefix, an update per settable key, an insert."""
+    keys = len(table.primary_key)
+    partition = len(table.partition_key)
+    texts: dict[tuple[str, int], str] = {}
+    for length in [0, *range(partition, keys + 1)]:
+        conditions = [Condition(c, "=", ()) for c in table.primary_key[:length]]
+        texts[("select", length)] = cql.select(table, list(table.columns.values()), conditions)
+    for length in range(partition, keys + 1):
+        texts[("delete", length)] = cql.delete(table, length)
+    for length in {partition, keys}:
+        if cql.updatable(table, length):
+            texts[("update", length)] = cql.update(table, length)
+    if not table.is_counter_table:
+        texts[("insert", 0)] = cql.insert(table)
+    return texts
+
+
+def bind_checked(statement: PreparedStatement, values: Sequence[object]) -> BoundStatement:
+    """The statement bound to a client's values; a value the driver cannot serialise is a 400 naming its column."""
+    try:
+        return statement.bind(values)
+    except BIND_ERRORS as exc:
+        column, reason = _unbindable(statement, values)
+        if column is None:
+            raise RowsError(400, f"Invalid value: {exc}", "bad_value") from None
+        raise RowsError(400, f"Invalid value for column '{column}': {reason}", "bad_value") from None
+
+
+def _unbindable(statement: PreparedStatement, values: Sequence[object]) -> tuple[str | None, str]:
+    """Which bind marker's value failed, and why: the values serialised one by one (only once binding failed)."""
+    for spec, value in zip(statement.column_metadata or (), values, strict=False):
+        if value is None or value is UNSET_VALUE:
+            continue
+        try:
+            spec.type.serialize(value, statement.protocol_version)
+        except Exception as exc:
+            return _marker_column(spec.name), str(exc)
+    return None, ""
+
+
+def _marker_column(name: str) -> str:
+    """The column behind a bind marker's name: `in(v)`, `key(m)` and `value(m)` are column v or m."""
+    found = re.fullmatch(r"(?:in|key|value)\((.+)\)", name)
+    return found.group(1) if found else name
 
 
 def _unset(value: int | None) -> object:

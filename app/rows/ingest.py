@@ -170,7 +170,7 @@ class Ingest:
             self.report.blank += 1
             return True
         try:
-            row = loads_strict(raw.decode("utf-8"))
+            row = loads_strict(raw.decode("utf-8"), max_number_digits=self.engine.limits.max_number_digits)
         except UnicodeDecodeError as exc:
             self.report.refuse(self.line, 400, "bad_json", f"Invalid JSON payload: the line is not UTF-8 ({exc})")
             return True

@@ -8,14 +8,18 @@ written into CQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.exceptions import RowsError
 from app.rows.catalog import Column, Table
-from app.rows.types import BadValue, CqlType
+from app.rows.types import CqlType
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 # Stargate's operators, matched case-insensitively, and the CQL they become.
 OPERATORS = {
@@ -31,6 +35,28 @@ OPERATORS = {
     "$exists": "=",
 }
 UNSUPPORTED = {"$ne", "$nin", "$and", "$or", "$not"}
+# Defaults of MAX_CONDITIONS, MAX_IN_VALUES and MAX_NUMBER_DIGITS (app.config), for callers that pass none.
+MAX_CONDITIONS = 32
+MAX_IN_VALUES = 100
+MAX_NUMBER_DIGITS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """What one `where` (or `sort`) may hold: MAX_CONDITIONS, MAX_IN_VALUES, MAX_NUMBER_DIGITS."""
+
+    max_conditions: int = MAX_CONDITIONS
+    max_in_values: int = MAX_IN_VALUES
+    max_number_digits: int = MAX_NUMBER_DIGITS
+
+    @classmethod
+    def of(cls, settings: Settings) -> QueryLimits:
+        return cls(settings.max_conditions, settings.max_in_values, settings.max_number_digits)
+
+
+DEFAULT_LIMITS = QueryLimits()
+# A `\uD800`-`\uDFFF` escape: only then can parsed JSON hold a surrogate (UTF-8 text cannot).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +84,13 @@ class Order:
         return f"{self.column.cql} {'DESC' if self.descending else 'ASC'}"
 
 
-def loads_strict(text: str, *, last_duplicate_wins: bool = False) -> Any:
+def loads_strict(text: str, *, last_duplicate_wins: bool = False, max_number_digits: int = MAX_NUMBER_DIGITS) -> Any:
     """JSON as Jackson reads it for Stargate: NaN/Infinity are errors, numbers keep every digit (a decimal or
     varint column may hold more than a double does), and a duplicate key is an error (as Stargate parses `where`
-    and `sort`) or, in a body, the last one wins (as Stargate parses bodies)."""
+    and `sort`) or, in a body, the last one wins (as Stargate parses bodies).
+
+    Bounded before any conversion: a number of more than `max_number_digits` digits is a ValueError (its sign,
+    point and exponent aside), and so is a lone surrogate (`"\\ud800"`), which no UTF-8 column can hold."""
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -74,17 +103,52 @@ def loads_strict(text: str, *, last_duplicate_wins: bool = False) -> Any:
     def no_constants(name: str) -> Any:
         raise ValueError(f"Non-standard token '{name}'")
 
-    return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants, parse_float=Decimal)
+    def bounded(text: str) -> str:
+        if len(text) > max_number_digits and (
+            len(text) > max_number_digits + 32  # a sign, a point and an exponent take no more
+            or sum(c.isdigit() for c in text.lower().partition("e")[0]) > max_number_digits
+        ):
+            raise ValueError(f"Number with more than {max_number_digits} digits (MAX_NUMBER_DIGITS)")
+        return text
+
+    found = json.loads(
+        text,
+        object_pairs_hook=no_duplicates,
+        parse_constant=no_constants,
+        parse_float=lambda number: Decimal(bounded(number)),
+        parse_int=lambda number: int(bounded(number)),
+    )
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        _refuse_surrogates(found)
+    return found
+
+
+def _refuse_surrogates(value: Any) -> None:
+    """Walks parsed JSON that may hold a surrogate escape (a pair is fine: it is one character)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("Invalid UTF-8: a lone surrogate escape (\\uD800-\\uDFFF) in a string") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_surrogates(key)
+            _refuse_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_surrogates(item)
 
 
 def _where_error(problem: str) -> RowsError:
     return RowsError(400, f"Invalid 'where' parameter, problem: {problem}", "bad_where")
 
 
-def _json_parameter(text: str, name: str, error: Callable[[str], RowsError]) -> dict[str, Any]:
+def _json_parameter(
+    text: str, name: str, error: Callable[[str], RowsError], max_number_digits: int = MAX_NUMBER_DIGITS
+) -> dict[str, Any]:
     """A parameter that holds a JSON object (`where`, `sort`), or Stargate's 400 for it."""
     try:
-        found = loads_strict(text)
+        found = loads_strict(text, max_number_digits=max_number_digits)
     except RecursionError:
         raise error("Input provided is not valid json: nested too deeply") from None
     except ValueError as exc:
@@ -94,18 +158,72 @@ def _json_parameter(text: str, name: str, error: Callable[[str], RowsError]) -> 
     return found
 
 
-def parse_where(text: str | None, table: Table, *, compact_maps: bool) -> list[Condition]:
+def parse_where(
+    text: str | None,
+    table: Table,
+    *,
+    compact_maps: bool,
+    limits: QueryLimits = DEFAULT_LIMITS,
+) -> list[Condition]:
+    """The conditions of a `where`, in canonical order (`canonical`). At most `limits.max_conditions` of them (an
+    array on a scalar column counts an item per condition, a `$in` list counts once) and `limits.max_in_values`
+    items per `$in`, both counted before any value is decoded."""
     if text is None or not text.strip():
         raise RowsError(400, "Request invalid: 'where' must be provided.", "bad_where")
-    where = _json_parameter(text, "where", _where_error)
+    where = _json_parameter(text, "where", _where_error, limits.max_number_digits)
+    max_conditions = limits.max_conditions
     conditions: list[Condition] = []
+    count = 0
     for name, ops in where.items():
         column = _known(table, name, _where_error)
         if not isinstance(ops, dict):
             raise _where_error(f"Entry for field {name} was expecting a JSON object as input.")
         for raw_op, value in ops.items():
+            count += _weight(column, raw_op, value, limits.max_in_values)
+            if count > max_conditions:
+                raise _where_error(
+                    f"Too many conditions: field '{name}', operation {raw_op} brings them over {max_conditions} "
+                    "(MAX_CONDITIONS)"
+                )
             conditions.extend(_conditions(column, raw_op, value, compact_maps=compact_maps))
-    return conditions
+    return canonical(table, conditions)
+
+
+def _weight(column: Column, raw_op: str, value: Any, max_in_values: int) -> int:
+    """How many conditions an operation adds, checked before its values are decoded."""
+    op = raw_op.lower()
+    if op == "$in":
+        if isinstance(value, list) and len(value) > max_in_values:
+            raise _where_error(
+                f"Value entry for field '{column.name}', operation $in has {len(value)} values, more than "
+                f"{max_in_values} (MAX_IN_VALUES)"
+            )
+        return 1
+    if op in ("$contains", "$containskey", "$containsentry", "$exists"):
+        return 1
+    return len(value) if _expands(column, value) else 1
+
+
+def _expands(column: Column, value: Any) -> bool:
+    """Stargate: an array on a scalar column is one condition per element, with the same operator."""
+    return isinstance(value, list) and column.type.kind not in ("list", "set", "tuple", "vector")
+
+
+def canonical(table: Table, conditions: Sequence[Condition]) -> list[Condition]:
+    """One order for one logical `where`: by the column's place in the table, then the operator; exact duplicates
+    (`$eq` and `$EQ` with the same value, an array repeating an item) collapsed. So the key order of the client's
+    JSON, its operators' case and its repetitions make no new statement shape."""
+    position = table.positions
+    ordered = sorted(conditions, key=lambda c: (position.get(c.column.name, -1), c.op))
+    kept: list[Condition] = []
+    for condition in ordered:
+        if not any(_same(condition, other) for other in kept):
+            kept.append(condition)
+    return kept
+
+
+def _same(a: Condition, b: Condition) -> bool:
+    return a.column.name == b.column.name and a.op == b.op and a.values == b.values
 
 
 def _known(table: Table, name: str, error: Any) -> Column:
@@ -163,15 +281,14 @@ def _conditions(column: Column, raw_op: str, value: Any, *, compact_maps: bool) 
         )
         return [Condition(column, "ENTRY", entry)]
     cql_op = OPERATORS[op]
-    # Stargate: an array value adds one condition per element, with the same operator.
-    items = value if isinstance(value, list) and kind not in ("list", "set", "tuple", "vector") else [value]
+    items = value if _expands(column, value) else [value]
     return [Condition(column, cql_op, (_decode(column, v, raw_op, compact_maps=compact_maps),)) for v in items]
 
 
 def _decode(column: Column, value: object, op: str, *, compact_maps: bool, strict: bool = False) -> object:
     try:
         return column.decode(value, compact_maps=compact_maps, strict=strict)
-    except BadValue as exc:
+    except ValueError as exc:  # BadValue, or a conversion the codec left unchecked (e.g. int() of 5,000 digits)
         raise _where_error(f"Invalid value for field '{column.name}', operation {op}: {exc}") from None
 
 
@@ -196,11 +313,11 @@ def _sort_error(problem: str) -> RowsError:
     return RowsError(400, f"Invalid 'sort' parameter, problem: {problem}", "bad_sort")
 
 
-def parse_sort(text: str | None, table: Table) -> tuple[Order, ...]:
+def parse_sort(text: str | None, table: Table, *, limits: QueryLimits = DEFAULT_LIMITS) -> tuple[Order, ...]:
     """`sort={"col":"desc"}`: as Stargate v2, exactly "desc" sorts descending and anything else ascending."""
     if text is None or not text.strip():
         return ()
-    sort = _json_parameter(text, "sort", _sort_error)
+    sort = _json_parameter(text, "sort", _sort_error, limits.max_number_digits)
     return tuple(Order(_known(table, name, _sort_error), direction == "desc") for name, direction in sort.items())
 
 
@@ -223,6 +340,6 @@ def key_conditions(segments: list[str], table: Table, *, action: str) -> list[Co
     for column, text in zip(keys, segments, strict=False):
         try:
             conditions.append(Condition(column, "=", (column.decode_key(text),)))
-        except BadValue as exc:
+        except ValueError as exc:  # BadValue, or a conversion the codec left unchecked (e.g. int() of 5,000 digits)
             raise error(f"Invalid value '{text}' for key column '{column.name}': {exc}") from None
     return conditions

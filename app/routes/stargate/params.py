@@ -81,7 +81,7 @@ def _number(value: str | None, name: str, maximum: int) -> int | None:
     return number
 
 
-def json_object(request: Request, raw: bytes, *, action: str) -> dict[str, Any]:
+def json_object(request: Request, raw: bytes, *, action: str, max_number_digits: int) -> dict[str, Any]:
     """The request body as one JSON object; duplicate keys resolve last-wins, as Stargate's Jackson does."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media and media != JSON and not media.endswith("+json"):
@@ -89,7 +89,7 @@ def json_object(request: Request, raw: bytes, *, action: str) -> dict[str, Any]:
             415, f"the body must be JSON (Content-Type: application/json), not {media}", "unsupported_media_type"
         )
     try:
-        body = loads_strict(raw.decode("utf-8"), last_duplicate_wins=True)
+        body = loads_strict(raw.decode("utf-8"), last_duplicate_wins=True, max_number_digits=max_number_digits)
     except RecursionError:
         raise RowsError(400, "Invalid JSON payload: nested too deeply", "bad_json") from None
     except (ValueError, UnicodeDecodeError) as exc:

@@ -65,7 +65,9 @@ async def read_where(request: Request, backend: Backend) -> Response:
     """GET with a required `where`."""
     table, _ = await _table(request, backend)
     compact = compact_maps(request, backend)
-    conditions = parse_where(request.query_params.get("where"), table, compact_maps=compact)
+    conditions = parse_where(
+        request.query_params.get("where"), table, compact_maps=compact, limits=backend.engine.limits
+    )
     return await _answer_read(request, backend, table, conditions, compact)
 
 
@@ -93,7 +95,7 @@ async def _answer_read(
     settings = backend.settings
     fields = params.get("fields")
     columns = parse_fields(fields, table) if fields and fields.strip() else None
-    order = parse_sort(params.get("sort"), table)
+    order = parse_sort(params.get("sort"), table, limits=backend.engine.limits)
     allow_filtering = flag(params.get("allowFiltering"))
     if allow_filtering and not settings.rows_allow_filtering:
         raise RowsError(
@@ -143,7 +145,7 @@ async def create_row(request: Request, backend: Backend) -> Response:
         return await ingest(request, backend, where, options=options, compact_maps=compact_maps(request, backend))
     table, _ = await _table(request, backend)
     raw = await request.body()
-    row = json_object(request, raw, action="create")
+    row = json_object(request, raw, action="create", max_number_digits=backend.engine.limits.max_number_digits)
     options = write_options(request, backend.settings)
     existing = await backend.engine.insert(table, row, compact_maps=compact_maps(request, backend), options=options)
     if options.if_not_exists:
@@ -159,7 +161,9 @@ async def update_row(request: Request, backend: Backend) -> Response:
     """PUT or PATCH (the same in Stargate): set the given columns at the key; omitted columns are left as they are."""
     table, where = await _table(request, backend)
     key = key_conditions(where.key_values(lenient=False), table, action="update")
-    changes = json_object(request, await request.body(), action="update")
+    changes = json_object(
+        request, await request.body(), action="update", max_number_digits=backend.engine.limits.max_number_digits
+    )
     await backend.engine.update(
         table,
         key,
