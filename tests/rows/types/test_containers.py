@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
 import pytest
 from cassandra.util import Date, SortedSet
 
 from app.rows.literals import LiteralError, split_elements, split_entries, split_pairs, unquote
-from app.rows.types import (
-    MapItems,
-    encoder,
-    java_text,
-)
+from app.rows.types import MapItems, encoder, java_text
 from tests.support.codecs import UTC_DT, as_json, bad, decode, encode, t
 
 
@@ -270,3 +267,41 @@ def test_maps_nested_in_lists_follow_the_same_map_format() -> None:
 
 def test_a_udt_is_read_by_position_whatever_names_the_driver_gave_its_tuple() -> None:
     assert encode('frozen<"MyType">', ("x", 2)) == {"First": "x", "n": 2}
+
+
+# --- bounds: element counts, and nesting no deeper than the type's ------------------------------------------------
+
+
+def test_a_list_takes_65535_elements() -> None:
+    assert len(decode("list<int>", [1] * 65_535)) == 65_535  # type: ignore[arg-type]  # a list comes out
+
+
+def test_a_list_refuses_65536_elements() -> None:
+    assert bad("list<int>", [1] * 65_536) == "Too many elements for list<int>: 65536 (at most 65535)"
+
+
+def test_a_set_literal_refuses_65536_elements() -> None:
+    assert "Too many elements" in bad("set<int>", "{" + ",".join(["1"] * 65_536) + "}")
+
+
+def test_a_map_refuses_65536_entries() -> None:
+    assert "Too many elements" in bad("map<int, int>", {str(i): i for i in range(65_536)})
+
+
+def test_a_map_in_entries_form_refuses_65536_entries() -> None:
+    assert "Too many elements" in bad("map<int, int>", [{"key": 1, "value": 1}] * 65_536)
+
+
+def test_an_array_nested_deeper_than_the_type_is_refused_by_the_element_codec() -> None:
+    value: object = [1]
+    for _ in range(900):
+        value = [value]
+    message = bad("list<frozen<list<int>>>", value)
+    assert message.startswith("Cannot coerce array [[[[")
+    orjson.dumps(message)  # the message is short and writable, however deep the value
+
+
+def test_a_literal_error_quotes_at_most_200_characters_of_the_literal() -> None:
+    message = bad("list<int>", "[" + "1," * 1000 + "x]")
+    assert "Invalid int value 'x'" in message
+    assert len(bad("list<int>", "[1 " + "2" * 1000 + "]")) < 400

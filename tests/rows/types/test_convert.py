@@ -7,11 +7,7 @@ import uuid
 import pytest
 from cassandra.util import Date
 
-from app.rows.types import (
-    BadValue,
-    encoder,
-    key_decoder,
-)
+from app.rows.types import BadValue, encoder, key_decoder
 from tests.support.codecs import INT, bad, decode, t
 
 

@@ -6,18 +6,15 @@ tests/rows/types/test_roundtrip.py for the real-node round trips)."""
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
-from app.rows.types import (
-    CqlType,
-    MapItems,
-    encoder,
-    float32_text,
-    java_text,
-)
+from app.rows.types import CqlType, MapItems, configure_limits, encoder, float32_text, java_text
 from app.rows.types.java import java_double_text, java_float_text
+from app.rows.types.limits import DEFAULT_MAX_NUMBER_DIGITS, LIMITS
 from tests.support.codecs import as_json, bad, decode, encode, t
 
 VALID = [
@@ -208,3 +205,129 @@ def test_float32_text_is_the_shortest_decimal_that_reads_back_as_the_same_float3
 def test_a_double_is_written_as_a_number_or_stargates_name_for_a_non_finite_value(value: float, text: object) -> None:
     encode = encoder(CqlType("double"))
     assert encode is not None and encode(value) == text
+
+
+# --- bounds: every size is measured before the conversion whose cost grows with it -------------------------------
+
+INTEGER_KINDS = ["tinyint", "smallint", "int", "bigint", "varint", "counter"]
+
+
+@pytest.mark.parametrize("kind", INTEGER_KINDS)
+def test_an_exponent_of_a_million_is_refused_on_every_integer_kind(kind: str) -> None:
+    message = bad(kind, Decimal("1e1000000"))
+    assert message.startswith(f"Invalid {kind} value 1E+1000000: ")
+    assert "out of range" in message or "more than 1000 digits" in message
+
+
+@pytest.mark.parametrize("kind", INTEGER_KINDS)
+def test_an_exponent_of_a_million_is_refused_on_every_integer_kind_inside_a_list(kind: str) -> None:
+    assert f"Invalid {kind} value 1E+1000000" in bad(f"list<{kind}>", [Decimal("1e1000000")])
+
+
+def test_bigint_takes_1e18_from_an_exponent() -> None:
+    assert decode("bigint", Decimal("1e18")) == 10**18
+
+
+def test_bigint_refuses_1e19_from_an_exponent() -> None:
+    assert bad("bigint", Decimal("1e19")) == (
+        "Invalid bigint value 1E+19: out of range (-9223372036854775808 to 9223372036854775807)"
+    )
+
+
+def test_bigint_takes_a_text_of_19_digits_within_its_range() -> None:
+    assert decode("bigint", "-9223372036854775808") == -(2**63)
+
+
+def test_bigint_refuses_a_text_of_20_digits() -> None:
+    assert "out of range" in bad("bigint", "1" + "0" * 19)
+
+
+def test_bigint_reads_leading_zeros_without_counting_them() -> None:
+    assert decode("bigint", "0" * 5000 + "7") == 7
+
+
+def test_varint_takes_1000_digits() -> None:
+    assert decode("varint", "9" * 1000) == int("9" * 1000)
+
+
+def test_varint_refuses_1001_digits_from_a_text() -> None:
+    assert bad("varint", "9" * 1001).endswith(": more than 1000 digits")
+
+
+def test_varint_refuses_1001_digits_from_a_json_integer() -> None:
+    assert "more than 1000 digits" in bad("varint", int("9" * 1001))
+
+
+def test_varint_takes_an_exponent_of_999() -> None:
+    assert decode("varint", Decimal("1e999")) == 10**999
+
+
+def test_varint_refuses_an_exponent_of_1000() -> None:
+    assert "more than 1000 digits" in bad("varint", Decimal("1e1000"))
+
+
+@pytest.mark.parametrize("kind", INTEGER_KINDS)
+def test_an_integer_text_of_4301_digits_is_a_bad_value_not_the_interpreters_error(kind: str) -> None:
+    bad(kind, "9" * 4301)
+
+
+def test_a_decimal_takes_1000_digits() -> None:
+    assert decode("decimal", "1" * 1000) == Decimal("1" * 1000)
+
+
+def test_a_decimal_refuses_1001_digits_from_a_text() -> None:
+    assert "more than 1000 digits" in bad("decimal", "1" * 1001)
+
+
+def test_a_decimal_refuses_1001_digits_from_a_json_number() -> None:
+    assert "more than 1000 digits" in bad("decimal", Decimal("1." + "1" * 1000))
+
+
+def test_a_decimal_refuses_1001_digits_from_a_json_integer() -> None:
+    assert "more than 1000 digits" in bad("decimal", int("9" * 1001))
+
+
+def test_a_decimal_takes_a_scale_at_the_int32_bound() -> None:
+    assert decode("decimal", Decimal("1e-2147483647")) == Decimal("1e-2147483647")
+
+
+def test_a_decimal_refuses_a_scale_past_the_int32_bound() -> None:
+    assert "the scale must fit in 32 bits" in bad("decimal", Decimal("1e-2147483648"))
+
+
+def test_a_double_takes_a_literal_of_1032_characters() -> None:
+    assert decode("double", "0." + "1" * 1030) == float("0." + "1" * 1030)
+
+
+def test_a_double_refuses_a_literal_of_1033_characters() -> None:
+    assert "longer than 1032 characters" in bad("double", "0." + "1" * 1031)
+
+
+def test_a_float_refuses_a_json_number_too_large_for_a_float32_even_past_a_double() -> None:
+    assert "out of range for a 32-bit float" in bad("float", Decimal("1e400"))
+
+
+def test_a_float_refuses_a_text_too_large_for_a_double() -> None:
+    assert "out of range for a 32-bit float" in bad("float", "1e400")
+
+
+def test_configure_limits_changes_the_digits_every_codec_allows(narrow_digits: None) -> None:
+    assert decode("varint", "9" * 50) == int("9" * 50)
+    assert "more than 50 digits" in bad("varint", "9" * 51)
+    assert "more than 50 digits" in bad("decimal", "9" * 51)
+
+
+def test_configure_limits_keeps_digits_within_the_interpreters_own_limit() -> None:
+    configure_limits(100_000)
+    try:
+        assert LIMITS.max_number_digits == sys.get_int_max_str_digits()
+        bad("varint", "9" * (sys.get_int_max_str_digits() + 1))
+    finally:
+        configure_limits(DEFAULT_MAX_NUMBER_DIGITS)
+
+
+@pytest.fixture
+def narrow_digits() -> Iterator[None]:
+    configure_limits(50)
+    yield
+    configure_limits(DEFAULT_MAX_NUMBER_DIGITS)

@@ -6,15 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.rows.types import (
-    CqlType,
-    Udt,
-    decoder,
-    encoder,
-    parse_type,
-    table_column_types,
-    user_type_resolver,
-)
+from app.rows.types import CqlType, Udt, decoder, encoder, parse_type, table_column_types, user_type_resolver
 from tests.support.codecs import ADDRESS, INT, MY_TYPE, TEXT, UDTS, t
 
 

@@ -10,10 +10,7 @@ import datetime
 import pytest
 from cassandra.util import Date, Duration, Time
 
-from app.rows.types import (
-    MapItems,
-    java_text,
-)
+from app.rows.types import MapItems, java_text
 from app.rows.types.temporal import date_text, duration_text, instant_text, java_time_text
 from tests.support.codecs import UTC_DT, as_json, bad, decode, encode, t
 
@@ -194,3 +191,26 @@ def test_java_time_text_groups_the_fraction_in_threes_like_local_time() -> None:
 def test_duration_text_of_the_extremes() -> None:
     assert duration_text(2**31 - 1, 0, 0) == "178956970y7mo"
     assert duration_text(0, 0, -(2**63) + 1) == "-2562047h47m16s854ms775us807ns"
+
+
+# --- bounds: every run of digits is measured before int() reads it --------------------------------------------------
+
+
+def test_a_timestamp_of_19_digits_of_epoch_ms_is_read() -> None:
+    assert decode("timestamp", "9223372036854775807") == 2**63 - 1
+
+
+def test_a_timestamp_of_4301_digits_of_epoch_ms_is_a_bad_value() -> None:
+    assert "Invalid timestamp value" in bad("timestamp", "9" * 4301)
+
+
+def test_a_date_with_a_year_of_4301_digits_is_a_bad_value() -> None:
+    assert "year out of range" in bad("date", "+" + "9" * 4301 + "-01-01")
+
+
+def test_a_duration_amount_of_4301_digits_is_a_bad_value() -> None:
+    assert "duration out of range" in bad("duration", "9" * 4301 + "d")
+
+
+def test_a_duration_amount_with_leading_zeros_is_read() -> None:
+    assert decode("duration", "0" * 5000 + "2d") == Duration(0, 2, 0)

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
 import pytest
 
-from app.rows.types import (
-    MapItems,
-    java_text,
-)
+from app.rows.types import BadValue, MapItems, java_text, key_decoder
 from app.rows.types.text import inet_text
 from tests.support.codecs import as_json, bad, decode, encode, t
 
@@ -121,3 +119,59 @@ def test_a_compact_map_key_is_the_text_stargate_gives_it(type_text: str, key: ob
 def test_inet_text_keeps_ipv4_and_expands_ipv6() -> None:
     assert inet_text("10.0.0.1") == "10.0.0.1"
     assert inet_text("fe80::1:2") == "fe80:0:0:0:0:0:1:2"
+
+
+# --- bounds: text is checked where it is parsed ---------------------------------------------------------------------
+
+
+def test_text_refuses_a_lone_surrogate() -> None:
+    assert bad("text", "\ud800") == "Invalid text value '\\ud800': a lone surrogate (U+D800 to U+DFFF) is not text"
+
+
+def test_text_takes_a_surrogate_pair_decoded_as_one_character() -> None:
+    assert decode("text", "\U0001f600") == "\U0001f600"
+
+
+def test_ascii_refuses_a_lone_surrogate_as_not_ascii() -> None:
+    assert "only ASCII characters are allowed" in bad("ascii", "a\udfffb")
+
+
+def test_a_lone_surrogate_in_a_map_key_is_refused() -> None:
+    assert "lone surrogate" in bad("map<text, int>", {"\ud800": 1})
+
+
+def test_a_lone_surrogate_in_a_udt_field_is_refused() -> None:
+    assert "lone surrogate" in bad("frozen<address>", {"street": "\udc00"})
+
+
+def test_a_lone_surrogate_as_a_udt_field_name_is_quoted_escaped() -> None:
+    assert bad("frozen<address>", {"\ud800": 1}) == "UDT 'address' does not have field '\\ud800'"
+
+
+def test_a_lone_surrogate_in_a_tuple_item_is_refused() -> None:
+    assert "lone surrogate" in bad("tuple<int, text>", [1, "\ud800"])
+
+
+def test_a_lone_surrogate_in_a_key_path_text_is_refused() -> None:
+    with pytest.raises(BadValue, match="lone surrogate"):
+        key_decoder(t("text"))("a\ud800")
+
+
+def test_a_lone_surrogate_in_an_error_message_is_escaped_so_the_body_can_be_written() -> None:
+    message = bad("uuid", "\ud800")
+    assert "\\ud800" in message
+    orjson.dumps(message)
+
+
+def test_a_json_array_given_for_text_may_nest_32_deep() -> None:
+    value: object = []
+    for _ in range(31):
+        value = [value]
+    assert decode("text", value) == "[" * 32 + "]" * 32
+
+
+def test_a_json_array_given_for_text_may_not_nest_33_deep() -> None:
+    value: object = []
+    for _ in range(32):
+        value = [value]
+    assert "at most 32 arrays or objects deep" in bad("text", value)
