@@ -89,21 +89,26 @@ def _sequence_codec(t: CqlType, hashable: bool, dialect: Dialect) -> Codec:
 
     if size is None or t.params[0].kind != "float" or hashable:
         return Codec(_literal(parse), from_json)
+    return Codec(_literal(parse), _float_vector(size, from_json))
+
+
+def _float_vector(size: int, from_json: Callable[[object], object]) -> Callable[[object], object]:
+    """The common case of a float vector in one pass: plain numbers, one float32 range check for them all; anything
+    else (and any culprit to name) goes element by element through `from_json`."""
     pack = struct.Struct(f"<{size}f").pack
 
     def from_json_floats(value: object) -> object:
-        # The common case of a float vector in one pass: plain numbers, one float32 range check for them all.
         if type(value) is list and len(value) == size and all(type(x) is float or type(x) is int for x in value):
             try:
                 numbers = [float(x) for x in value]
                 pack(*numbers)
             except OverflowError:
-                pass  # the element-wise path names the culprit
+                pass
             else:
                 return numbers
         return from_json(value)
 
-    return Codec(_literal(parse), from_json_floats)
+    return from_json_floats
 
 
 def _map_codec(t: CqlType, hashable: bool, dialect: Dialect) -> Codec:

@@ -40,6 +40,7 @@ BOUNDS = {
 }
 _EXACT_FLOAT_INT = 2**53  # floats beyond this are not exact integers (orjson reads integers past 64 bits as floats)
 _ORJSON_INT = (-(2**63), 2**64 - 1)
+_INFINITIES = (math.inf, -math.inf)
 
 
 # --- integers ---------------------------------------------------------------------------------------------------
@@ -50,55 +51,73 @@ def significant_digits(text: str) -> int:
     return len(text.lstrip("+-").lstrip("0"))
 
 
-def _integer(t: CqlType, dialect: Dialect) -> Codec:
-    bounds = BOUNDS.get(t.kind)
-    # The most digits a value of the type can have (bigint: 19); varint: MAX_NUMBER_DIGITS, read at call time.
-    digits = len(str(bounds[1])) if bounds is not None else None
+class _Integer:
+    """An integer kind's codec: the type's range, or for a varint MAX_NUMBER_DIGITS digits (read at call time)."""
 
-    def out_of_range(shown: object) -> BadValue:
+    def __init__(self, t: CqlType) -> None:
+        self.t = t
+        self.bounds = BOUNDS.get(t.kind)
+        self.digits = len(str(self.bounds[1])) if self.bounds is not None else 0  # the most a value has: bigint 19
+
+    def most_digits(self) -> int:
+        return self.digits or LIMITS.max_number_digits
+
+    def out_of_range(self, shown: object) -> BadValue:
+        t, bounds = self.t, self.bounds
         if bounds is not None:
             return BadValue(f"Invalid {t} value {show(shown)}: out of range ({bounds[0]} to {bounds[1]})")
         return BadValue(f"Invalid {t} value {show(shown)}: more than {LIMITS.max_number_digits} digits")
 
-    def checked(number: int, shown: object) -> int:
+    def checked(self, number: int, shown: object) -> int:
+        bounds = self.bounds
         if bounds is not None:
             if not bounds[0] <= number <= bounds[1]:
-                raise out_of_range(shown)
+                raise self.out_of_range(shown)
         elif not -LIMITS.varint_bound < number < LIMITS.varint_bound:
-            raise out_of_range(shown)
+            raise self.out_of_range(shown)
         return number
 
-    def parse(text: str) -> object:
+    def parse(self, text: str) -> object:
         if _INTEGER.fullmatch(text) is None:
-            raise invalid(text, t, "not an integer")
-        if significant_digits(text) > (digits or LIMITS.max_number_digits):
-            raise out_of_range(text)
-        sign = "-" if text[0] == "-" else ""
-        return checked(int(sign + (text.lstrip("+-").lstrip("0") or "0")), text)
+            raise invalid(text, self.t, "not an integer")
+        significant = text.lstrip("+-").lstrip("0")
+        if len(significant) > self.most_digits():  # before int(): past 4,300 digits it raises, and costs more
+            raise self.out_of_range(text)
+        number = int(significant or "0")
+        return self.checked(-number if text[0] == "-" else number, text)
 
-    def from_decimal(value: Decimal) -> int:
+    def from_json(self, value: object) -> object:
+        if type(value) is int:
+            return self.checked(value, value)
+        if type(value) is float:
+            return self.from_float(value)
+        if isinstance(value, Decimal) and value.is_finite():
+            return self.from_decimal(value)
+        raise cannot(value, self.t)
+
+    def from_float(self, value: float) -> int:
+        if not value.is_integer():
+            raise BadValue(f"Invalid {self.t} value {show(value)}: not an integer")
+        if abs(value) > _EXACT_FLOAT_INT:
+            raise BadValue(
+                f"Invalid {self.t} value {show(value)}: not an exact integer (send large numbers as strings)"
+            )
+        return self.checked(int(value), value)
+
+    def from_decimal(self, value: Decimal) -> int:
+        """A JSON number with an exponent or a fraction: measured before `int()`, whose cost grows with 10^exp."""
         if value.is_zero():
             return 0
-        if value.adjusted() >= (digits or LIMITS.max_number_digits):  # before any int(): its cost grows with 10^exp
-            raise out_of_range(value)
+        if value.adjusted() >= self.most_digits():
+            raise self.out_of_range(value)
         if value != value.to_integral_value():
-            raise cannot(value, t)
-        return checked(int(value), value)
+            raise cannot(value, self.t)
+        return self.checked(int(value), value)
 
-    def from_json(value: object) -> object:
-        if type(value) is int:
-            return checked(value, value)
-        if type(value) is float:
-            if value.is_integer() and abs(value) <= _EXACT_FLOAT_INT:
-                return checked(int(value), value)
-            if value.is_integer():
-                raise BadValue(f"Invalid {t} value {show(value)}: not an exact integer (send large numbers as strings)")
-            raise BadValue(f"Invalid {t} value {show(value)}: not an integer")
-        if isinstance(value, Decimal) and value.is_finite():
-            return from_decimal(value)
-        raise cannot(value, t)
 
-    return Codec(parse, from_json)
+def _integer(t: CqlType, dialect: Dialect) -> Codec:
+    codec = _Integer(t)
+    return Codec(codec.parse, codec.from_json)
 
 
 def _encode_varint(value: Any) -> object:
@@ -114,58 +133,69 @@ def _encode_counter(value: Any) -> object:
 # --- floating point ---------------------------------------------------------------------------------------------
 
 
-def _floating(t: CqlType, dialect: Dialect) -> Codec:
-    single = t.kind == "float"
+_SPECIAL = {f"{sign}{name}": value for sign in ("", "+", "-") for name, value in (("NaN", math.nan),)}
+_SPECIAL.update({"Infinity": math.inf, "+Infinity": math.inf, "-Infinity": -math.inf})
 
-    def checked(number: float, shown: object) -> float:
-        if single:
+
+class _Floating:
+    """A float or double codec: a literal's length is bounded, and a finite literal too large for the type refused."""
+
+    def __init__(self, t: CqlType) -> None:
+        self.t = t
+        self.single = t.kind == "float"
+
+    def out_of_range(self, shown: object) -> BadValue:
+        return BadValue(
+            f"Invalid {self.t} value {show(shown)}: out of range for a {32 if self.single else 64}-bit float"
+        )
+
+    def too_long(self, shown: object) -> BadValue:
+        return BadValue(f"Invalid {self.t} value {show(shown)}: longer than {LIMITS.max_float_text} characters")
+
+    def checked(self, number: float, shown: object) -> float:
+        if self.single:
             try:
                 F32.pack(number)
             except OverflowError:
-                raise BadValue(f"Invalid float value {show(shown)}: out of range for a 32-bit float") from None
-        if number in (math.inf, -math.inf):
-            size = 32 if single else 64
-            raise BadValue(f"Invalid {t} value {show(shown)}: out of range for a {size}-bit float")
+                raise self.out_of_range(shown) from None
+        if number in _INFINITIES:
+            raise self.out_of_range(shown)
         return number
 
-    def too_long(shown: object) -> BadValue:
-        return BadValue(f"Invalid {t} value {show(shown)}: longer than {LIMITS.max_float_text} characters")
-
-    def parse(text: str) -> object:
+    def parse(self, text: str) -> object:
         if len(text) > LIMITS.max_float_text:
-            raise too_long(text)
+            raise self.too_long(text)
         stripped = text.strip()  # Java's Float/Double.valueOf trim the text
-        sign = stripped[:1] if stripped[:1] in "+-" else ""
-        body = stripped[len(sign) :]
-        if body == "NaN":
-            return math.nan
-        if body == "Infinity":
-            return -math.inf if sign == "-" else math.inf
+        special = _SPECIAL.get(stripped)
+        if special is not None:
+            return special
         if _JAVA_FLOAT.fullmatch(stripped):
-            number = float(stripped.rstrip("fFdD"))
-        elif (hexa := _JAVA_HEX_FLOAT.fullmatch(stripped)) is not None:
-            try:
-                number = float.fromhex(hexa.group(1))
-            except OverflowError:
-                number = math.inf
-        else:
-            raise invalid(text, t, "not a number")
-        return checked(number, text)
+            return self.checked(float(stripped.rstrip("fFdD")), text)
+        hexa = _JAVA_HEX_FLOAT.fullmatch(stripped)
+        if hexa is None:
+            raise invalid(text, self.t, "not a number")
+        try:
+            return self.checked(float.fromhex(hexa.group(1)), text)
+        except OverflowError:
+            raise self.out_of_range(text) from None
 
-    def from_json(value: object) -> object:
+    def from_json(self, value: object) -> object:
         if type(value) is float:
-            return checked(value, value)
+            return self.checked(value, value)
         if isinstance(value, Decimal) and len(value.as_tuple().digits) > LIMITS.max_float_text:
-            raise too_long(value)
+            raise self.too_long(value)
         if type(value) is int or isinstance(value, Decimal):
             try:
                 number = float(value)
             except OverflowError:
-                raise BadValue(f"Invalid {t} value {show(value)}: out of range") from None
-            return checked(number, value)
-        raise cannot(value, t)
+                raise BadValue(f"Invalid {self.t} value {show(value)}: out of range") from None
+            return self.checked(number, value)
+        raise cannot(value, self.t)
 
-    return Codec(parse, from_json)
+
+def _floating(t: CqlType, dialect: Dialect) -> Codec:
+    codec = _Floating(t)
+    return Codec(codec.parse, codec.from_json)
 
 
 _NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
@@ -192,42 +222,50 @@ def _encode_double(value: Any) -> object:
 # --- decimal ----------------------------------------------------------------------------------------------------
 
 
-def _decimal(t: CqlType, dialect: Dialect) -> Codec:
-    def too_many_digits(shown: object) -> BadValue:
+class _Decimal:
+    """The decimal codec: at most MAX_NUMBER_DIGITS digits, and a scale Cassandra's int32 holds."""
+
+    def __init__(self, t: CqlType) -> None:
+        self.t = t
+
+    def too_many_digits(self, shown: object) -> BadValue:
         return BadValue(f"Invalid decimal value {show(shown)}: more than {LIMITS.max_number_digits} digits")
 
-    def checked(number: Decimal, shown: object) -> Decimal:
+    def checked(self, number: Decimal, shown: object) -> Decimal:
         _, digits, exponent = number.as_tuple()
         if len(digits) > LIMITS.max_number_digits:
-            raise too_many_digits(shown)
+            raise self.too_many_digits(shown)
         assert isinstance(exponent, int)
         if not DECIMAL_SCALE[0] <= -exponent <= DECIMAL_SCALE[1]:
             raise BadValue(f"Invalid decimal value {show(shown)}: the scale must fit in 32 bits")
         return number
 
-    def parse(text: str) -> object:
+    def parse(self, text: str) -> object:
         if _DECIMAL.fullmatch(text) is None:
-            raise invalid(text, t, "not a decimal number")
+            raise invalid(text, self.t, "not a decimal number")
         mantissa = text.partition("e")[0].partition("E")[0]
         if len(mantissa.replace(".", "").lstrip("+-").lstrip("0")) > LIMITS.max_number_digits:
-            raise too_many_digits(text)
-        return checked(Decimal(text), text)
+            raise self.too_many_digits(text)
+        return self.checked(Decimal(text), text)
 
-    def from_json(value: object) -> object:
+    def from_json(self, value: object) -> object:
         if type(value) is int:
             if not -LIMITS.varint_bound < value < LIMITS.varint_bound:
-                raise too_many_digits(value)
+                raise self.too_many_digits(value)
             return Decimal(value)
         if type(value) is float:
             if not math.isfinite(value):
-                raise invalid(java_double_text(value), t, "not a decimal number")
+                raise invalid(java_double_text(value), self.t, "not a decimal number")
             # As Stargate does: `new BigDecimal(Double.toString(d))`, so 1e20 becomes 1.0E+20.
-            return checked(Decimal(java_double_text(value)), value)
+            return self.checked(Decimal(java_double_text(value)), value)
         if isinstance(value, Decimal) and value.is_finite():
-            return checked(value, value)
-        raise cannot(value, t)
+            return self.checked(value, value)
+        raise cannot(value, self.t)
 
-    return Codec(parse, from_json)
+
+def _decimal(t: CqlType, dialect: Dialect) -> Codec:
+    codec = _Decimal(t)
+    return Codec(codec.parse, codec.from_json)
 
 
 def _encode_decimal(value: Any) -> object:

@@ -331,3 +331,7 @@ def narrow_digits() -> Iterator[None]:
     configure_limits(50)
     yield
     configure_limits(DEFAULT_MAX_NUMBER_DIGITS)
+
+
+def test_a_hexadecimal_double_too_large_for_a_double_is_a_bad_value() -> None:
+    assert "out of range for a 64-bit float" in bad("double", "0x1p99999")
