@@ -152,6 +152,7 @@ class Probe:
         self.url = url
         self.answers: list[int | str] = []
         self.stop = threading.Event()
+        self.asked = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def run(self) -> None:
@@ -162,6 +163,7 @@ class Probe:
                     self.answers.append(http.get("/healthz").status_code)
                 except httpx.HTTPError as exc:
                     self.answers.append(type(exc).__name__)
+                self.asked.set()
                 self.stop.wait(0.05)
 
 
@@ -169,6 +171,7 @@ class Probe:
 def http(server: Server) -> Iterator[httpx.Client]:
     probe = Probe(server.url)
     probe.thread.start()
+    probe.asked.wait(60)  # it is running before the first hostile value is sent
     with httpx.Client(base_url=server.url, timeout=120) as client:
         yield client
     probe.stop.set()
@@ -250,3 +253,49 @@ def test_a_hostile_value_in_an_ndjson_line_is_never_a_server_error(
     if response.status_code == 200:
         answer = response.json()
         assert answer["written"] + answer["refused"] == 1, answer
+
+
+# --- the values that froze the service (security review 3, B1), named ------------------------------------------------
+
+
+def test_where_refuses_an_exponent_too_large_for_bigint(http: httpx.Client, settings: Settings, table: str) -> None:
+    where = '{"id": {"$eq": "x"}, "b": {"$eq": 1e1000000}}'
+    response = http.get(path(settings.keyspace, table), params={"where": where})
+    assert response.status_code == 400
+    assert "Invalid bigint value 1E+1000000: out of range" in response.json()["description"]
+
+
+def test_where_in_refuses_an_exponent_too_large_for_varint(http: httpx.Client, settings: Settings, table: str) -> None:
+    where = '{"id": {"$eq": "x"}, "vi": {"$in": [1, 1e1000000]}}'
+    response = http.get(path(settings.keyspace, table), params={"where": where})
+    assert response.status_code == 400
+    assert "Invalid varint value 1E+1000000: more than 1000 digits" in response.json()["description"]
+
+
+def test_a_body_refuses_an_exponent_too_large_for_int(http: httpx.Client, settings: Settings, table: str) -> None:
+    response = http.post(path(settings.keyspace, table), content=row("i", "1e1000000"))
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_value"
+    assert "Invalid int value 1E+1000000: out of range" in response.json()["description"]
+
+
+def test_an_ndjson_line_with_an_exponent_too_large_for_smallint_is_refused(
+    http: httpx.Client, settings: Settings, table: str
+) -> None:
+    response = http.post(path(settings.keyspace, table), content=row("si", "1e1000000") + b"\n", headers=NDJSON)
+    assert response.status_code == 200
+    [refusal] = response.json()["errors"]
+    assert "Invalid smallint value 1E+1000000: out of range" in refusal["description"]
+
+
+def test_a_key_path_of_4301_digits_is_a_bad_key(http: httpx.Client, settings: Settings, table: str) -> None:
+    response = http.get(path(settings.keyspace, table, "x", "9" * 4301))
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_key"
+    assert "Invalid int value '9999" in response.json()["description"]
+
+
+def test_a_body_refuses_a_lone_surrogate_in_text(http: httpx.Client, settings: Settings, table: str) -> None:
+    response = http.post(path(settings.keyspace, table), content=row("t", '"a\\ud800"'))
+    assert response.status_code == 400
+    assert "a lone surrogate" in response.json()["description"]

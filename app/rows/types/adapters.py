@@ -47,6 +47,7 @@ class Scalar:
     written: Schema | None = None  # the JSON forms the decoder takes, when they are more than `read`
     key_schema: Schema | None = None  # a key path segment's schema, when it is not `written or read`
     key_names: Schema | None = None  # the propertyNames of a compact map with this key kind, when it has a plain form
+    json_string: bool = False  # its JSON form is a string, so a strict `$in` element may be one (Stargate's rule)
 
 
 def always(encode: Encode | None) -> Callable[[Dialect], Encode | None]:

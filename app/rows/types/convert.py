@@ -11,7 +11,8 @@ from app.rows.types import containers
 from app.rows.types.adapters import Encode
 from app.rows.types.dialect import STARGATE, Dialect
 from app.rows.types.errors import cannot
-from app.rows.types.model import STRING_KINDS, CqlType
+from app.rows.types.model import CqlType
+from app.rows.types.registry import STRING_KINDS
 
 
 @cache

@@ -12,8 +12,6 @@ SCALAR_KINDS = frozenset(
         *("date", "time", "timestamp", "duration"),
     }
 )
-# The kinds whose Stargate codec takes a JSON string even when strictly typed (`$in` elements).
-STRING_KINDS = frozenset({"ascii", "text", "uuid", "timeuuid", "timestamp", "date", "time", "duration", "inet", "blob"})
 
 
 @dataclass(frozen=True, slots=True)

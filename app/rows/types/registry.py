@@ -34,3 +34,5 @@ def missing(scalars: dict[str, Scalar]) -> list[str]:
 SCALARS = build()
 if problems := missing(SCALARS):  # pragma: no cover - a family change this table has to follow
     raise RuntimeError(f"the scalar registry is incomplete: {problems}")
+# The kinds whose JSON form is a string: the only ones a strict `$in` element may give as a string.
+STRING_KINDS = frozenset(kind for kind, row in SCALARS.items() if row.json_string)

@@ -376,12 +376,14 @@ def register(scalars: dict[str, Scalar]) -> None:
         {"type": "string", "pattern": TIMESTAMP_TEXT, "description": "ISO-8601 in UTC (RFC 3339 in years 1-9999)"},
         _TIMESTAMP_WRITTEN,
         key_schema={"type": "string", "description": "ISO-8601 with an offset, or epoch ms"},
+        json_string=True,
     )
     scalars["date"] = Scalar(
         _date,
         always(_encode_date),
         lambda v: date_text(v.days_from_epoch),
         {"type": "string", "pattern": DATE_TEXT, "description": "YYYY-MM-DD (RFC 3339 in years 1-9999)"},
+        json_string=True,
     )
     scalars["time"] = Scalar(
         _time,
@@ -389,6 +391,7 @@ def register(scalars: dict[str, Scalar]) -> None:
         lambda v: java_time_text(v.nanosecond_time),
         {"type": "string", "pattern": TIME_READ, "description": "HH:mm:ss[.fraction]"},
         {"type": "string", "pattern": TIME_WRITTEN, "description": "HH:mm[:ss[.fraction]]"},
+        json_string=True,
     )
     scalars["duration"] = Scalar(
         _duration,
@@ -396,4 +399,5 @@ def register(scalars: dict[str, Scalar]) -> None:
         lambda v: duration_text(v.months, v.days, v.nanoseconds),
         {"type": "string", "pattern": DURATION_READ, "description": "units: 1y2mo3d4h5m6s7ms8us9ns"},
         {"type": "string", "pattern": DURATION_WRITTEN, "description": "units, or ISO-8601 (P1Y2M3DT4H5M6S, P2W)"},
+        json_string=True,
     )

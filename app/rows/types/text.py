@@ -169,10 +169,12 @@ _BLOB_WRITTEN: Schema = {
 
 def register(scalars: dict[str, Scalar]) -> None:
     ascii_schema: Schema = {"type": "string", "pattern": "^[\\u0000-\\u007f]*$"}
-    scalars["ascii"] = Scalar(_text, always(None), str, ascii_schema, key_schema={**ascii_schema, "minLength": 1})
+    scalars["ascii"] = Scalar(
+        _text, always(None), str, ascii_schema, key_schema={**ascii_schema, "minLength": 1}, json_string=True
+    )
     # an empty last segment is no segment
     scalars["text"] = Scalar(
-        _text, always(None), str, {"type": "string"}, key_schema={"type": "string", "minLength": 1}
+        _text, always(None), str, {"type": "string"}, key_schema={"type": "string", "minLength": 1}, json_string=True
     )
     scalars["boolean"] = Scalar(
         _boolean,
@@ -182,13 +184,16 @@ def register(scalars: dict[str, Scalar]) -> None:
         key_names={"enum": ["true", "false"]},
     )
     # orjson writes uuid.UUID in the canonical lowercase form (Stargate: the same)
-    scalars["uuid"] = Scalar(_uuid, always(None), str, _UUID_SCHEMA, key_names={"format": "uuid"})
-    scalars["timeuuid"] = Scalar(_uuid, always(None), str, _TIMEUUID_SCHEMA, key_names={"format": "uuid"})
+    scalars["uuid"] = Scalar(_uuid, always(None), str, _UUID_SCHEMA, key_names={"format": "uuid"}, json_string=True)
+    scalars["timeuuid"] = Scalar(
+        _uuid, always(None), str, _TIMEUUID_SCHEMA, key_names={"format": "uuid"}, json_string=True
+    )
     scalars["inet"] = Scalar(
         _inet,
         always(_encode_inet),
         lambda v: "/" + inet_text(v),
         {"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]},
+        json_string=True,
     )
     scalars["blob"] = Scalar(
         _blob,
@@ -196,4 +201,5 @@ def register(scalars: dict[str, Scalar]) -> None:
         blob_text,
         {"type": "string", "contentEncoding": "base64", "pattern": BASE64},
         _BLOB_WRITTEN,
+        json_string=True,
     )

@@ -6,7 +6,7 @@ import dataclasses
 
 from app import encoding
 from app.rows import type_schemas
-from app.rows.types import SCALAR_KINDS, CqlType, encoder, java_text
+from app.rows.types import SCALAR_KINDS, STRING_KINDS, CqlType, encoder, java_text
 from app.rows.types.registry import FAMILIES, SCALARS, build, missing
 
 
@@ -51,3 +51,9 @@ def test_the_openapi_schemas_read_the_same_rows() -> None:
 
 def test_there_is_one_float32_routine() -> None:
     assert not hasattr(encoding, "float32_shortest")
+
+
+def test_the_kinds_whose_json_is_a_string_are_read_from_the_rows() -> None:
+    assert frozenset(
+        {"ascii", "text", "uuid", "timeuuid", "timestamp", "date", "time", "duration", "inet", "blob"}
+    ) == (STRING_KINDS)
