@@ -36,9 +36,9 @@ class Codec:
 
 @dataclass(frozen=True, slots=True)
 class Scalar:
-    """One scalar kind, both directions. `encode` is None when the driver's value is already what orjson should
-    write (text, small integers, uuids); every `encode` takes None too. `key_text` is the text Stargate gives a
-    (non-null) value as a compact map key: Java's `String.valueOf`."""
+    """One scalar kind, both directions. `encode(dialect)` is the encoder, or None when the driver's value is
+    already what orjson should write (text, small integers, uuids); every encoder takes None too. `key_text` is the
+    text Stargate gives a (non-null) value as a compact map key: Java's `String.valueOf`."""
 
     decode: Callable[[CqlType, Dialect], Codec]
     encode: Callable[[Dialect], Encode | None]

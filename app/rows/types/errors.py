@@ -32,7 +32,7 @@ def show(value: object) -> str:
     if isinstance(value, Decimal):
         return printable(str(value))
     if type(value) is int and value.bit_length() > _SHOWN_INT_BITS:
-        return f"(a number of about {int(value.bit_length() * 0.30103) + 1} digits)"
+        return f"(a number of at least {int((value.bit_length() - 1) * 0.30103) + 1} digits)"  # 2^(bits-1) <= |value|
     try:
         text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # too deep, an int over 64 bits, a lone surrogate

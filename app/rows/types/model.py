@@ -12,6 +12,7 @@ SCALAR_KINDS = frozenset(
         *("date", "time", "timestamp", "duration"),
     }
 )
+INT64 = (-(2**63), 2**63 - 1)  # bigint, counter, and a timestamp's epoch milliseconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,8 @@ from app.rows.types.dialect import Dialect
 from app.rows.types.errors import BadValue, cannot, invalid, show
 from app.rows.types.java import F32, float32_text, java_double_text, java_float_text
 from app.rows.types.limits import DECIMAL_SCALE, LIMITS
-from app.rows.types.model import CqlType
+from app.rows.types.model import INT64, CqlType
 
-INT64 = (-(2**63), 2**63 - 1)
 NON_FINITE = ("NaN", "Infinity", "-Infinity")  # how the encoder writes a float's or a double's non-finite values
 INTEGER_TEXT = r"^-?[0-9]+$"
 

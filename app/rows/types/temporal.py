@@ -12,9 +12,8 @@ from cassandra.util import Date, Duration, Time
 from app.rows.types.adapters import Codec, Scalar, Schema, always, refuse, wrapped
 from app.rows.types.dialect import Dialect
 from app.rows.types.errors import BadValue, cannot
-from app.rows.types.model import CqlType
+from app.rows.types.model import INT64, CqlType
 
-INT64 = (-(2**63), 2**63 - 1)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DATE = re.compile(r"([+-]?)([0-9]{4,})-([0-9]{2})-([0-9]{2})")
 _TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{0,9}))?)?")
