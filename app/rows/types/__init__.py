@@ -32,13 +32,13 @@ Stargate v2.1: 0.1, the same float32).
 from app.rows.types.containers import MapItems, java_text
 from app.rows.types.convert import decoder, encoder, key_decoder
 from app.rows.types.dialect import DATA_API, STARGATE, Dialect
+from app.rows.types.driver_timestamps import install_timestamp_guard
 from app.rows.types.errors import BadValue
 from app.rows.types.java import float32_shortest, float32_text
 from app.rows.types.limits import configure_limits
 from app.rows.types.model import SCALAR_KINDS, CqlType, Udt
 from app.rows.types.parse import parse_type, table_column_types, user_type_resolver
 from app.rows.types.registry import STRING_KINDS
-from app.rows.types.timestamp_guard import install_timestamp_guard
 
 __all__ = [
     "DATA_API",

@@ -1,4 +1,4 @@
-"""A patch of cassandra-driver's result decoding: timestamps outside datetime's range come back as epoch-ms ints."""
+"""A patch of cassandra-driver's timestamp decoding: timestamps outside datetime's range come back as epoch-ms ints."""
 
 from __future__ import annotations
 
