@@ -40,6 +40,7 @@ BOUNDS = {
 _EXACT_FLOAT_INT = 2**53  # floats beyond this are not exact integers (orjson reads integers past 64 bits as floats)
 _ORJSON_INT = (-(2**63), 2**64 - 1)
 _INFINITIES = (math.inf, -math.inf)
+_STR_BITS = 14_000  # ints below this many bits have fewer than 4,300 digits: str() takes them
 
 
 # --- integers ---------------------------------------------------------------------------------------------------
@@ -119,10 +120,15 @@ def _integer(t: CqlType, dialect: Dialect) -> Codec:
     return Codec(codec.parse, codec.from_json)
 
 
+def integer_text(value: int) -> str:
+    """`str(value)`, also past the interpreter's 4,300-digit limit on it (a varint another client wrote)."""
+    return str(value) if value.bit_length() < _STR_BITS else str(Decimal(value))
+
+
 def _encode_varint(value: Any) -> object:
     if value is None or _ORJSON_INT[0] <= value <= _ORJSON_INT[1]:
         return value
-    return orjson.Fragment(str(value))
+    return orjson.Fragment(integer_text(value))
 
 
 def _encode_counter(value: Any) -> object:
@@ -306,7 +312,7 @@ def register(scalars: dict[str, Scalar]) -> None:
         scalars[kind] = Scalar(_integer, always(None), integer_key, _integer_schema(bits), key_names=_INTEGER_KEY)
     # every digit: orjson writes big ones as raw JSON numbers
     scalars["varint"] = Scalar(
-        _integer, always(_encode_varint), integer_key, {"type": "integer"}, key_names=_INTEGER_KEY
+        _integer, always(_encode_varint), integer_text, {"type": "integer"}, key_names=_INTEGER_KEY
     )
     scalars["counter"] = Scalar(_integer, always(_encode_counter), integer_key, _COUNTER_READ, _COUNTER_WRITTEN)
     # the shortest decimal of the float32

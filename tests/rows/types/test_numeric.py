@@ -335,3 +335,9 @@ def narrow_digits() -> Iterator[None]:
 
 def test_a_hexadecimal_double_too_large_for_a_double_is_a_bad_value() -> None:
     assert "out of range for a 64-bit float" in bad("double", "0x1p99999")
+
+
+def test_a_varint_past_the_interpreters_digit_limit_is_written_with_every_digit() -> None:
+    value = -(10**5000) - 7
+    assert as_json("varint", value) == "-1" + "0" * 4999 + "7"
+    assert encode("map<varint, int>", MapItems([(value, 1)])) == {"-1" + "0" * 4999 + "7": 1}
