@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from decimal import Decimal
 from typing import Any
 
@@ -11,20 +10,7 @@ from starlette.responses import Response
 
 from app.db.database import Row
 
-_F32 = struct.Struct("<f")
 _BOUNDARY = b'},{"'
-
-
-def float32_shortest(value: float | None) -> float | None:
-    """The shortest decimal that reads back as the same 32-bit float: 4.800000190734863 -> 4.8."""
-    if value is None or value != value or value in (float("inf"), float("-inf")):
-        return value
-    target = _F32.pack(value)
-    for digits in range(1, 10):
-        candidate = float(f"{value:.{digits}g}")
-        if _F32.pack(candidate) == target:
-            return candidate
-    return value
 
 
 def _default(obj: Any) -> Any:

@@ -44,7 +44,7 @@ from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
 from app.rows.query import QueryLimits
 from app.rows.statements import StatementCache
-from app.rows.types import install_timestamp_guard
+from app.rows.types import configure_limits, install_timestamp_guard
 
 log = logging.getLogger("app")
 
@@ -96,6 +96,7 @@ def lifespan(
     async def connected(app: FastAPI) -> AsyncIterator[dict[str, Backend]]:
         with report_startup_failure(app):
             install_timestamp_guard()  # before any row is read: out-of-range timestamps must not kill connections
+            configure_limits(settings.max_number_digits)  # varint and decimal digits, in every codec
             log.info("connecting to %s", settings.describe)
             if settings.init_schema_on_startup:
                 await anyio.to_thread.run_sync(_init_schema, settings)

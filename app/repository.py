@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from app.db.database import Database, Listing, Page, Pages, Row
 from app.db.statements import Statements
-from app.encoding import float32_shortest
 from app.models import Animal, Plant
+from app.rows.types import float32_shortest
 
 
 def _animal_row(row: Row) -> Row:

@@ -7,7 +7,8 @@ import pytest
 from cassandra.util import OrderedMapSerializedKey, SortedSet
 
 from app.db.database import Row
-from app.encoding import dumps, float32_shortest, json_array_page, ndjson_page
+from app.encoding import dumps, json_array_page, ndjson_page
+from app.rows.types import float32_shortest
 
 AWKWARD: list[Row] = [
     {"genus": "g", "species": 'a},{"b', "sightings": 1},

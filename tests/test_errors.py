@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
+import orjson
 import pytest
 from cassandra import ConsistencyLevel, OperationTimedOut, ReadTimeout, Unavailable, WriteTimeout
 from cassandra.cluster import NoHostAvailable, Session
@@ -17,6 +18,7 @@ from cassandra.protocol import OverloadedErrorMessage
 
 from app.config import Settings
 from app.db.errors import map_driver_error
+from app.http.errors import error_response
 from tests.support import tcp_proxy
 from tests.support.app import app_client
 
@@ -99,3 +101,8 @@ async def test_driver_timeout_answers_504(settings: Settings, cql: Session) -> N
 def test_driver_exceptions_map_to_http_statuses(exc: Exception, status: int, error: str) -> None:
     mapped = map_driver_error(exc)
     assert (mapped.status, mapped.error) == (status, error)
+
+
+def test_an_error_quoting_text_that_is_not_utf8_is_still_written() -> None:
+    answer = error_response(400, "unknown_field", "Unknown field name 'a\ud800'", path="/v2/keyspaces/ks/t")
+    assert orjson.loads(answer.body)["description"] == "Unknown field name 'a\\ud800'"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -58,9 +59,22 @@ def _text(detail: object) -> str:
 
 
 def _body(path: str, status: int, error: str, detail: object) -> bytes:
-    if path.startswith(STARGATE_PATHS):
-        return dumps(stargate_body(status, error, detail))
-    return dumps(error_body(error, detail))
+    body = stargate_body(status, error, detail) if path.startswith(STARGATE_PATHS) else error_body(error, detail)
+    try:
+        return dumps(body)
+    except orjson.JSONEncodeError:  # a detail quoting client text that is not UTF-8 (a lone surrogate): escape it
+        return dumps({key: _utf8(value) for key, value in body.items()})
+
+
+def _utf8(value: object) -> object:
+    """Client text quoted in a detail, written as `\\ud800` where it is not UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_utf8(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _utf8(item) for key, item in value.items()}
+    return value
 
 
 def error_headers(status: int, headers: Mapping[str, str] | None = None) -> dict[str, str]:

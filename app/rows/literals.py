@@ -108,8 +108,15 @@ def name_of(token: str) -> str:
     return unquote(token)
 
 
+def _quoted(text: str) -> str:
+    """A literal as an error message quotes it: at most 200 characters, lone surrogates escaped (`\\ud800`)."""
+    if len(text) > 200:
+        text = text[:200] + "..."
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _fail(what: str, text: str, i: int, problem: str) -> LiteralError:
-    return LiteralError(f"Invalid {what} value '{text}': at character {i} {problem}")
+    return LiteralError(f"Invalid {what} value '{_quoted(text)}': at character {i} {_quoted(problem)}")
 
 
 def _open(text: str, opening: str, what: str) -> int:
@@ -194,6 +201,8 @@ def split_entries(text: str) -> list[tuple[str, str]]:
     for entry in split_elements(text, "[", "]", what):
         fields = {name_of(name): value for name, value in split_pairs(entry, what, names=True)}
         if len(fields) != 2 or "key" not in fields or "value" not in fields:
-            raise LiteralError(f"Invalid {what} value '{text}': every entry must have exactly a 'key' and a 'value'")
+            raise LiteralError(
+                f"Invalid {what} value '{_quoted(text)}': every entry must have exactly a 'key' and a 'value'"
+            )
         pairs.append((fields["key"], fields["value"]))
     return pairs

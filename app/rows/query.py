@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from app.exceptions import RowsError
@@ -115,12 +115,19 @@ def loads_strict(text: str, *, last_duplicate_wins: bool = False, max_number_dig
         text,
         object_pairs_hook=no_duplicates,
         parse_constant=no_constants,
-        parse_float=lambda number: Decimal(bounded(number)),
+        parse_float=lambda number: _decimal(bounded(number)),
         parse_int=lambda number: int(bounded(number)),
     )
     if _SURROGATE_ESCAPE.search(text) is not None:
         _refuse_surrogates(found)
     return found
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent past what Decimal holds (1e99999999999999999999): not a ValueError
+        raise ValueError(f"Number out of range: {text[:40]}") from None
 
 
 def _refuse_surrogates(value: Any) -> None:

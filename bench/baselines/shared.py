@@ -15,7 +15,7 @@ from app.config import load_settings
 from app.db.cluster import connect, connection_class_for, default_consistency
 from app.db.database import Database, Row
 from app.db.statements import Statements, prepare_statements
-from app.encoding import float32_shortest
+from app.rows.types import float32_shortest
 
 
 def make_lifespan(*, loop_io: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[dict[str, Any]]]:
