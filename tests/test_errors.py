@@ -17,7 +17,7 @@ from cassandra.protocol import OverloadedErrorMessage
 
 from app.config import Settings
 from app.db.errors import map_driver_error
-from tests.support import tcp_proxy
+from bench.harness import proxy as tcp_proxy
 from tests.support.app import app_client
 
 

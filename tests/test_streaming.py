@@ -21,9 +21,9 @@ from app.config import Settings
 from app.db.database import Database
 from app.db.statements import CQL
 from app.main import create_app
-from tests.support import tcp_proxy
+from bench.harness import proxy as tcp_proxy
 from tests.support.names import unique
-from tests.support.server import Server, free_port, service_env, start_server, stop_server
+from tests.support.processes import Server, free_port, service_env, start_uvicorn, stop_server
 
 MANY = 10_000
 BIG_ROWS = 4_000
@@ -158,7 +158,7 @@ def proxied_server(settings: Settings, cql: Session, tmp_path: Path) -> Iterator
     host = "127.0.0.7"
     proxy = tcp_proxy.start(host, free_port(host), "127.0.0.1", settings.cassandra_port)
     env = service_env(settings, CASSANDRA_CONTACT_POINTS=host, CASSANDRA_PORT=str(proxy.port))
-    running = start_server(env, tmp_path / "server.log")
+    running = start_uvicorn(env, tmp_path / "server.log")
     try:
         yield running, proxy
     finally:

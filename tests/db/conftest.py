@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import faulthandler
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -85,17 +85,3 @@ async def loop_cluster(settings: Settings, **cluster_attributes: Any) -> AsyncIt
 
 def pool_connections(session: Session) -> list[Any]:
     return [c for pool in session.get_pools() for c in pool.get_connections()]
-
-
-async def until(check: Callable[[], bool | Awaitable[bool]], seconds: float, what: str) -> None:
-    """Poll `check` (plain or async) until it holds; fail with `what` after `seconds`."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        outcome = check()
-        if not isinstance(outcome, bool):
-            outcome = await outcome
-        if outcome:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        await asyncio.sleep(0.05)

@@ -9,18 +9,7 @@ from cassandra.cluster import Session
 from app.config import Settings
 from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique
-from tests.support.rows import path
-
-
-def assert_stargate_error(response: httpx.Response, status: int, *fragments: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body = response.json()
-    assert body["code"] == status
-    assert {"description", "code", "error"} <= set(body)
-    for fragment in fragments:
-        assert fragment in body["description"], body
-    return body
+from tests.support.rows import assert_stargate_error, path
 
 
 @pytest.mark.parametrize(
