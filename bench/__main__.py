@@ -40,6 +40,7 @@ class Section:
     write: Callable[[dict[str, Any]], None] | None = None  # its own results file, written as soon as it ends
     shared: bool = False  # measures the shared services (HTTP_VARIANTS), started once for all such sections
     opt_in: str | None = None  # the flag that turns it on; the others run unless --skip names them
+    data: bool = True  # reads the benchmark's data set (bench/dataset.py), loaded before the first such section
 
 
 SECTIONS = (
@@ -53,7 +54,7 @@ SECTIONS = (
     Section("slow", slow.run, shared=True),
     Section("profile", profile.run, shared=True),
     Section("rows", rows.run, shared=True),
-    Section("ingest", ingest.run),
+    Section("ingest", ingest.run, data=False),  # writes tables of its own
 )
 SKIPPABLE = tuple(section.name for section in SECTIONS if section.opt_in is None)
 # Pages written once every section has run, when one of theirs ran: rows.md reads ingest.json.
@@ -108,8 +109,6 @@ def main(argv: list[str]) -> None:
     args = parse(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     LOGS.mkdir(parents=True, exist_ok=True)
-    log("loading the benchmark's data set (keyspace bench) where missing")
-    dataset.load()
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
@@ -118,9 +117,14 @@ def main(argv: list[str]) -> None:
         "encoding": [list(r) for r in orjson_framing.measure()],
     }
     ctx = Context(args, LOGS, results)
-    ran = set()
+    ran: set[str] = set()
+    loaded = False
     with ExitStack() as shared:
         for section in chosen(args):
+            if section.data and not loaded:
+                log("loading the benchmark's data set (keyspace bench) where missing")
+                dataset.load()
+                loaded = True
             if section.shared and not ctx.shared:
                 ctx.shared = shared.enter_context(services(LOGS, HTTP_VARIANTS))
             elif not section.shared and ctx.shared:

@@ -1,6 +1,7 @@
 """Ports, a process's CPU from /proc, and one way to stop a child process: shared by the benchmark and the tests.
 
-Standard library only, so tests/support/processes.py can build on it without pulling in anything of the benchmark.
+Nothing of the benchmark's own (only httpx besides the standard library), so tests/support/processes.py builds on
+it too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+
+import httpx
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -45,6 +48,23 @@ def stop_processes(
             process.kill()
             process.wait()
     return [process.returncode for process in processes]
+
+
+def answers(
+    url: str, process: subprocess.Popen[bytes], timeout: float, *, interval: float = 0.1, client_timeout: float = 2
+) -> bool:
+    """Poll `url` until it answers 200: True; False as soon as `process` has exited, or once `timeout` has passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=client_timeout).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(interval)
+    return False
 
 
 def process_cpu_s(pid: int) -> float:

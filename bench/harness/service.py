@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from bench import dataset
 from bench.harness.common import PYTHON, ROOT
-from bench.harness.processes import free_port, process_cpu_s, reset_peak, status_mb, stop_processes
+from bench.harness.processes import answers, free_port, process_cpu_s, reset_peak, status_mb, stop_processes
 
 UVICORN_OPTIONS = ("--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log")
 PAGE_STATE_SECRET = "bench-only-page-state-secret-0123456789"
@@ -76,16 +73,10 @@ def start(
 
 
 def wait_healthy(service: Service, log_path: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if service.process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited with {service.process.returncode}; see {log_path}")
-        try:
-            if httpx.get(f"{service.url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
+    if answers(f"{service.url}/healthz", service.process, timeout, interval=0.2, client_timeout=1):
+        return
+    if service.process.poll() is not None:
+        raise RuntimeError(f"{service.name} exited with {service.process.returncode}; see {log_path}")
     stop([service])
     raise RuntimeError(f"{service.name} did not start within {timeout:g} s; see {log_path}")
 

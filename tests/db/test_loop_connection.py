@@ -32,8 +32,8 @@ from app.db.database import Database
 from app.db.loop_connection import BlockingDriverCall, LoopConnection
 from app.exceptions import DatabaseError
 from astra_local.certs import make_certificates
-from tests.db.conftest import Run, link_settings, local, loop_cluster, pool_connections
 from tests.support.link import Link
+from tests.support.loop_db import Run, link_settings, local, loop_cluster, pool_connections
 from tests.support.poll import eventually
 
 

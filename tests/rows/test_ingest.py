@@ -23,7 +23,7 @@ from bench.harness import proxy as tcp_proxy
 from tests.support.app import API_KEY, app_client, hardened_client
 from tests.support.names import unique
 from tests.support.poll import eventually_sync
-from tests.support.processes import Server, free_port, service_env, start_uvicorn, stop_server
+from tests.support.processes import Server, proxied_uvicorn
 from tests.support.rows import assert_stargate_error, create_table, path
 
 COLUMNS = "id text, part int, label text, score int, active boolean, PRIMARY KEY ((id), part)"
@@ -442,15 +442,8 @@ async def test_a_database_failure_mid_body_stops_reading_and_answers_503_with_wh
 @pytest.fixture
 def proxied_server(settings: Settings, cql: Session, tmp_path: Path) -> Iterator[tuple[Server, tcp_proxy.TcpProxy]]:
     """A real uvicorn whose only way to Cassandra is a proxy the test can cut."""
-    host = "127.0.0.8"
-    proxy = tcp_proxy.start(host, free_port(host), "127.0.0.1", settings.cassandra_port)
-    env = service_env(settings, CASSANDRA_CONTACT_POINTS=host, CASSANDRA_PORT=str(proxy.port), REQUEST_TIMEOUT="2")
-    running = start_uvicorn(env, tmp_path / "server.log")
-    try:
-        yield running, proxy
-    finally:
-        stop_server(running)
-        proxy.close()
+    with proxied_uvicorn(settings, "127.0.0.8", tmp_path / "server.log", REQUEST_TIMEOUT="2") as running:
+        yield running
 
 
 def test_a_client_still_sending_when_the_database_fails_gets_the_answer(

@@ -14,16 +14,17 @@ import os
 import resource
 import subprocess
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.config import Settings
-from bench.harness.processes import free_port, stop_process
+from bench.harness.processes import answers, free_port, stop_process
+from bench.harness.proxy import TcpProxy
+from bench.harness.proxy import start as start_proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 # The cursor secret of every test service: PAGE_STATE_SECRETS wants at least 32 bytes.
@@ -37,6 +38,7 @@ __all__ = [
     "Server",
     "failed_start",
     "free_port",
+    "proxied_uvicorn",
     "service_env",
     "start_app",
     "start_uvicorn",
@@ -131,18 +133,28 @@ def start_app(
 
 def wait_until_answering(server: Server, path: str, timeout: float) -> Server:
     """Poll `path` until it answers 200; a server that exits or stays silent fails the test with its log."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the service exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.url}{path}", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+    if answers(f"{server.url}{path}", server.process, timeout):
+        return server
+    if server.process.poll() is not None:
+        raise RuntimeError(f"the service exited with {server.process.returncode}:\n{server.output()}")
     stop_server(server)
     raise RuntimeError(f"the service did not answer {path} within {timeout}s:\n{server.output()}")
+
+
+@contextmanager
+def proxied_uvicorn(settings: Settings, host: str, log: Path, **env: str) -> Iterator[tuple[Server, TcpProxy]]:
+    """A real uvicorn whose only way to Cassandra is a TCP proxy on `host` (a loopback address of the test's own)
+    that the test can cut; both stopped on the way out."""
+    proxy = start_proxy(host, free_port(host), "127.0.0.1", settings.cassandra_port)
+    env = {"CASSANDRA_CONTACT_POINTS": host, "CASSANDRA_PORT": str(proxy.port), **env}
+    try:
+        running = start_uvicorn(service_env(settings, **env), log)
+        try:
+            yield running, proxy
+        finally:
+            stop_server(running)
+    finally:
+        proxy.close()
 
 
 def stop_server(server: Server, grace: float = 30, *, signal: bool = True) -> int:
