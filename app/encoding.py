@@ -34,7 +34,7 @@ def json_response(obj: Any, status_code: int = 200) -> Response:
 
 
 def ndjson_page(rows: list[Row]) -> bytes:
-    """A page as NDJSON from one orjson pass (5-13x faster than one `dumps` per row: bench/encoding.py).
+    """A page as NDJSON from one orjson pass (5-13x faster than one `dumps` per row: bench/tools/orjson_framing.py).
 
     Inside a JSON string a quote is always escaped, so the bytes `},{"` occur only between objects of an array:
     between every two non-empty rows, and inside a value that holds a list of objects. When they occur exactly

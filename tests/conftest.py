@@ -16,9 +16,9 @@ from app.config import Settings, load_settings
 from app.db.cluster import connect
 from app.db.schema import apply_schema, drop_keyspace
 from app.main import create_app
-from tests.support.app import client_for
+from tests.support.app import client_for, tight_app
 from tests.support.names import unique
-from tests.support.server import PAGE_STATE_SECRET, Server, service_env, start_server, stop_server
+from tests.support.processes import PAGE_STATE_SECRET, Server, service_env, start_uvicorn, stop_server
 from tests.support.stand_in import StandIn, stand_in_for_the_session
 
 
@@ -74,10 +74,17 @@ async def client(session_client: httpx.AsyncClient) -> httpx.AsyncClient:
     return session_client
 
 
+@pytest.fixture(scope="module")
+async def tight(settings: Settings, cql: Session) -> AsyncIterator[object]:
+    """The app with one request slot, one stream slot and no queue (tests/support/app.py `tight_app`), per module."""
+    async with tight_app(settings) as app:
+        yield app
+
+
 @pytest.fixture(scope="session")
 def server(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One real uvicorn for the session, on the test keyspace."""
-    running = start_server(service_env(settings), tmp_path_factory.mktemp("uvicorn") / "server.log")
+    running = start_uvicorn(service_env(settings), tmp_path_factory.mktemp("uvicorn") / "server.log")
     yield running
     stop_server(running)
 

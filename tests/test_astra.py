@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import fields
@@ -29,13 +28,12 @@ from astra_local.certs import make_certificates
 from astra_local.stand_in import admin_session, write_bundle
 from tests.support.app import client_for
 from tests.support.names import unique
+from tests.support.processes import failed_start
 from tests.support.sample import ATALANTA, assert_sample_plantago
-from tests.support.server import start_server, stop_server
 from tests.support.stand_in import StandIn, run_script
 
 pytestmark = pytest.mark.astra
 
-FAILURE_TIMEOUT = 90
 API_KEY = "astra-tests-key-0123"  # writes need an API key (16 characters at least)
 
 
@@ -141,22 +139,8 @@ def test_astra_defaults_to_local_quorum(astra_settings: Settings, astra_lifespan
 # Failures: one clear line and a non-zero exit, never a hang.
 
 
-def _failed_start(env: dict[str, str], log: Path) -> str:
-    """Start a real uvicorn that must fail; return its output after checking it exited non-zero with one line."""
-    server = start_server(env, log, wait_ready=False)
-    try:
-        code = server.process.wait(timeout=FAILURE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        stop_server(server)
-        pytest.fail(f"uvicorn hung instead of failing:\n{server.output()}")
-    output = server.output()
-    assert code != 0, output
-    assert "Traceback" not in output, output
-    return output
-
-
 def test_wrong_secret_fails_with_an_authentication_line(stand_in: StandIn, tmp_path: Path) -> None:
-    output = _failed_start(stand_in.env(ASTRA_DB_CLIENT_SECRET="AstraCS:wrong:0000"), tmp_path / "server.log")
+    output = failed_start(stand_in.env(ASTRA_DB_CLIENT_SECRET="AstraCS:wrong:0000"), tmp_path / "server.log")
     assert "start-up failed: authentication to Astra DB via bundle" in output
     assert "check ASTRA_DB_CLIENT_ID and ASTRA_DB_CLIENT_SECRET" in output
     assert "AstraCS:wrong" not in output
@@ -167,27 +151,27 @@ def test_bundle_from_another_ca_is_refused_by_the_metadata_service(stand_in: Sta
     bundle = write_bundle(
         other, tmp_path / "secure-connect-other.zip", host=stand_in.layout.address, port=stand_in.layout.metadata_port
     )
-    output = _failed_start(stand_in.env(ASTRA_DB_SECURE_BUNDLE_PATH=str(bundle)), tmp_path / "server.log")
+    output = failed_start(stand_in.env(ASTRA_DB_SECURE_BUNDLE_PATH=str(bundle)), tmp_path / "server.log")
     assert f"start-up failed: the Astra metadata service at {stand_in.layout.metadata_url}" in output
     assert "is not trusted by the bundle's CA" in output
 
 
 def test_missing_bundle_names_the_variable(stand_in: StandIn, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.zip"
-    output = _failed_start(stand_in.env(ASTRA_DB_SECURE_BUNDLE_PATH=str(missing)), tmp_path / "server.log")
+    output = failed_start(stand_in.env(ASTRA_DB_SECURE_BUNDLE_PATH=str(missing)), tmp_path / "server.log")
     assert f"start-up failed: ASTRA_DB_SECURE_BUNDLE_PATH: no file at {missing}" in output
 
 
 def test_a_file_that_is_not_a_bundle_names_the_variable(stand_in: StandIn, tmp_path: Path) -> None:
     not_a_zip = tmp_path / "bundle.zip"
     not_a_zip.write_text("not a zip")
-    output = _failed_start(stand_in.env(ASTRA_DB_SECURE_BUNDLE_PATH=str(not_a_zip)), tmp_path / "server.log")
+    output = failed_start(stand_in.env(ASTRA_DB_SECURE_BUNDLE_PATH=str(not_a_zip)), tmp_path / "server.log")
     assert f"start-up failed: ASTRA_DB_SECURE_BUNDLE_PATH: {not_a_zip} is not a Secure Connect Bundle zip" in output
 
 
 def test_missing_keyspace_is_reported_and_never_created(stand_in: StandIn, tmp_path: Path) -> None:
     keyspace = unique("absent_")
-    output = _failed_start(stand_in.env(ASTRA_DB_KEYSPACE=keyspace), tmp_path / "server.log")
+    output = failed_start(stand_in.env(ASTRA_DB_KEYSPACE=keyspace), tmp_path / "server.log")
     assert f"start-up failed: keyspace '{keyspace}' does not exist: create it in the Astra console" in output
 
 
@@ -201,7 +185,7 @@ def test_silent_metadata_service_fails_within_connect_timeout(stand_in: StandIn,
             stand_in.layout.tls, tmp_path / "secure-connect-silent.zip", host=stand_in.layout.address, port=port
         )
         env = stand_in.env(ASTRA_DB_SECURE_BUNDLE_PATH=str(bundle), CONNECT_TIMEOUT="2")
-        output = _failed_start(env, tmp_path / "server.log")
+        output = failed_start(env, tmp_path / "server.log")
     assert "did not answer within CONNECT_TIMEOUT=2s" in output
 
 
@@ -210,7 +194,7 @@ def test_stopped_metadata_service_fails_with_a_clear_line(stand_in: StandIn, tmp
     stopped = run_script(sys.executable, "-m", "astra_local", "metadata-stop", env=step_env)
     assert stopped.returncode == 0, stopped.stderr
     try:
-        output = _failed_start(stand_in.env(), tmp_path / "server.log")
+        output = failed_start(stand_in.env(), tmp_path / "server.log")
     finally:
         restarted = run_script(sys.executable, "-m", "astra_local", "metadata-start", env=step_env)
     assert restarted.returncode == 0, restarted.stderr

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.server import ROOT
+from tests.support.processes import ROOT
 
 WRITES = """
 import os, pathlib, sys

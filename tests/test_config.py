@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings
 from app.config import Mode, Settings, load_settings
 from app.exceptions import ConfigError
 from tests.support.names import unique
-from tests.support.server import ROOT, free_port, service_env, start_server, stop_server
+from tests.support.processes import ROOT, free_port, service_env, start_uvicorn, stop_server
 
 ASTRA = {
     "astra_db_client_id": "token",
@@ -85,7 +85,7 @@ def test_launcher_exits_with_one_line_on_contradictory_configuration() -> None:
 
 def test_unreachable_cassandra_fails_start_up_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     env = service_env(load_settings(), CASSANDRA_PORT=str(free_port()), CONNECT_TIMEOUT="3")
-    server = start_server(env, tmp_path / "uvicorn.log", wait_ready=False)
+    server = start_uvicorn(env, tmp_path / "uvicorn.log", wait_ready=False)
     assert server.process.wait(60) == 3
     output = server.output()
     assert "start-up failed: cannot reach Cassandra at 127.0.0.1" in output
@@ -94,7 +94,7 @@ def test_unreachable_cassandra_fails_start_up_with_one_line_and_no_traceback(tmp
 
 def test_missing_keyspace_fails_start_up_saying_to_run_init_db(tmp_path: Path) -> None:
     env = service_env(load_settings(), CASSANDRA_KEYSPACE=unique("missing_"))
-    server = start_server(env, tmp_path / "uvicorn.log", wait_ready=False)
+    server = start_uvicorn(env, tmp_path / "uvicorn.log", wait_ready=False)
     try:
         assert server.process.wait(60) == 3
     finally:
@@ -120,7 +120,7 @@ def test_a_bad_log_level_is_one_configuration_line_from_the_launcher() -> None:
 
 
 def test_a_bad_configuration_under_plain_uvicorn_fails_start_up_with_one_line(tmp_path: Path) -> None:
-    server = start_server(service_env(load_settings(), LOG_LEVEL="loud"), tmp_path / "uvicorn.log", wait_ready=False)
+    server = start_uvicorn(service_env(load_settings(), LOG_LEVEL="loud"), tmp_path / "uvicorn.log", wait_ready=False)
     assert server.process.wait(60) == 3
     output = server.output()
     assert "configuration error: LOG_LEVEL:" in output

@@ -22,8 +22,8 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from tests.support.server import Server, service_env, stop_server
-from tests.support.service import metric, open_descriptors, port_of, start_service
+from tests.support.processes import Server, service_env, start_app, stop_server
+from tests.support.service import metric, open_descriptors, port_of
 
 HALF_OPEN = 3000
 BATCH = 250
@@ -37,7 +37,7 @@ CONNECTION_LIMIT = 136
 @pytest.fixture(scope="module")
 def service(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = service_env(settings, HEADER_TIMEOUT=str(HEADER_TIMEOUT), METRICS_CACHE_SECONDS="0", **LIMITS)
-    running = start_service(env, tmp_path_factory.mktemp("connections") / "server.log", max_descriptors=DESCRIPTORS)
+    running = start_app(env, tmp_path_factory.mktemp("connections") / "server.log", max_descriptors=DESCRIPTORS)
     yield running
     stop_server(running)
 

@@ -27,7 +27,7 @@ from app.config import Settings
 from tests.support import dockerfile
 from tests.support.balancer import running_balancer
 from tests.support.debian import debian_binary
-from tests.support.server import ROOT, Server
+from tests.support.processes import ROOT, Server
 
 K8S = ROOT / "deploy" / "k8s"
 MANIFESTS = sorted(K8S.glob("*.yaml"))

@@ -20,7 +20,7 @@ import pytest
 from app.http.docs import ASSETS_URL, DOCS_PATHS, DOCS_URL, OPENAPI_URL, REDOC_URL
 from tests.support.browser import Chromium
 from tests.support.debian import debian_binary
-from tests.support.server import Server
+from tests.support.processes import Server
 
 # The rows API adds operations of its own; this one is the original sample's and stays.
 SAMPLE_OPERATION = ("GET", "/plant/{genus}")

@@ -21,9 +21,9 @@ from app.config import Settings, load_settings
 from app.exceptions import ConfigError
 from tests.support.asgi import raw_call
 from tests.support.names import unique
+from tests.support.processes import Server, service_env, start_app, stop_server
 from tests.support.rows import create_table
-from tests.support.server import Server, service_env, stop_server
-from tests.support.service import json_lines, port_of, start_service
+from tests.support.service import json_lines, port_of
 
 BODY_LIMIT = 4096
 
@@ -42,7 +42,7 @@ def small_table(cql: Session) -> str:
 @pytest.fixture(scope="module")
 def service(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = service_env(settings, MAX_BODY_BYTES=str(BODY_LIMIT), LOG_LEVEL="info")
-    running = start_service(env, tmp_path_factory.mktemp("edge") / "server.log")
+    running = start_app(env, tmp_path_factory.mktemp("edge") / "server.log")
     yield running
     stop_server(running)
 

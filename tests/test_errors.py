@@ -19,7 +19,7 @@ from cassandra.protocol import OverloadedErrorMessage
 from app.config import Settings
 from app.db.errors import map_driver_error
 from app.http.errors import error_response
-from tests.support import tcp_proxy
+from bench.harness import proxy as tcp_proxy
 from tests.support.app import app_client
 
 

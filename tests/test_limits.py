@@ -11,15 +11,13 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 
 from app.config import Settings
 from app.http.limits import Gate
-from app.main import create_app
-from tests.support.app import API_KEY, client_for, hardened_settings
+from tests.support.app import API_KEY, client_for
 from tests.support.asgi import HeldResponse
-from tests.support.server import Server, service_env, start_server, stop_server
+from tests.support.processes import Server, service_env, start_uvicorn, stop_server
 
 
 async def test_gate_admits_up_to_capacity_then_queues_then_sheds() -> None:
@@ -40,16 +38,6 @@ async def test_gate_sheds_a_waiter_when_its_wait_runs_out() -> None:
     assert gate.waiting == 0
     gate.release()
     assert await gate.enter()
-
-
-@pytest.fixture(scope="module")
-async def tight(settings: Settings, cql: Session) -> Any:
-    """One request slot, one stream slot, no queue."""
-    application = create_app(
-        hardened_settings(settings, max_concurrent_requests=1, max_streams=1, max_queued_requests=0, queue_timeout_ms=0)
-    )
-    async with LifespanManager(application) as manager:
-        yield manager.app
 
 
 async def test_request_over_capacity_is_503_with_retry_after_and_json(tight: Any) -> None:
@@ -100,7 +88,7 @@ def small_server(settings: Settings, cql: Session, tmp_path_factory: pytest.Temp
         UVICORN_ACCESS_LOG="false",
         LOG_LEVEL="info",
     )
-    running = start_server(env, tmp_path_factory.mktemp("limits") / "server.log")
+    running = start_uvicorn(env, tmp_path_factory.mktemp("limits") / "server.log")
     yield running
     stop_server(running)
 

@@ -11,13 +11,13 @@ from cassandra.cluster import Session
 from app.config import Settings
 from loadtest.kit import parse_mix, percentile
 from tests.support.app import API_KEY
-from tests.support.server import ROOT, Server, service_env, start_server, stop_server
+from tests.support.processes import ROOT, Server, service_env, start_uvicorn, stop_server
 
 
 @pytest.fixture(scope="module")
 def keyed_server(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = service_env(settings, API_KEYS=API_KEY, UVICORN_ACCESS_LOG="false")
-    running = start_server(env, tmp_path_factory.mktemp("loadtest") / "server.log")
+    running = start_uvicorn(env, tmp_path_factory.mktemp("loadtest") / "server.log")
     yield running
     stop_server(running)
 

@@ -22,7 +22,7 @@ from cassandra.cluster import Session
 from app.config import Settings, load_settings
 from app.server.local_demo import apply_local_demo, why_not_local_demo
 from tests.support.names import unique
-from tests.support.server import PAGE_STATE_SECRET, ROOT, free_port
+from tests.support.processes import PAGE_STATE_SECRET, ROOT, free_port, stop_process
 from tests.support.stand_in import StandIn
 
 ASTRA = {
@@ -102,18 +102,9 @@ def run_service(env: dict[str, str], log: Path, *, host: str = "127.0.0.1") -> t
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            process.terminate()
+            stop_process(process)
             pytest.fail(f"scripts/run did not serve within 180 s:\n{log.read_text()}")
         time.sleep(0.3)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def base_env() -> dict[str, str]:
@@ -144,7 +135,7 @@ def test_scripts_run_opens_writes_only_for_the_local_node_on_loopback(
     try:
         answer = post_plant(url)
     finally:
-        stop(process)
+        stop_process(process)
     output = (tmp_path / "run.log").read_text()
     assert line in output, output
     if open_writes:
@@ -162,7 +153,7 @@ def test_scripts_run_on_astra_keeps_writes_closed_and_says_how_to_open_them(stan
         answer = post_plant(url)
         read = httpx.get(f"{url}/plant/Plantago", timeout=10)
     finally:
-        stop(process)
+        stop_process(process)
     output = (tmp_path / "run.log").read_text()
     assert answer.status_code == 403, answer.text  # before: 200, anyone could write to the Astra database
     assert read.status_code == 200

@@ -10,7 +10,7 @@ import orjson
 from cassandra.cluster import Session
 
 from app.config import Settings
-from tests.support.server import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
+from tests.support.processes import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
 
 
 def test_every_line_of_a_served_process_is_json(settings: Settings, cql: Session, tmp_path: Path) -> None:

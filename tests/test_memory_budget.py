@@ -18,9 +18,9 @@ from app.config import Settings, load_settings
 from app.db.statements import CQL
 from app.exceptions import ConfigError
 from tests.support.names import unique
-from tests.support.rows import create_table, eventually
-from tests.support.server import ROOT, service_env, stop_server
-from tests.support.service import start_service
+from tests.support.poll import eventually
+from tests.support.processes import ROOT, service_env, start_app, stop_server
+from tests.support.rows import create_table
 
 ROWS = 1500  # more than MAX_CURSOR_PAGE_SIZE (1,000 by default)
 
@@ -57,7 +57,7 @@ async def test_a_rows_api_json_page_is_capped_too_and_its_ndjson_stream_is_not(
     async def served() -> bool:  # the new table reaches the app's driver by its schema events, asynchronously
         return (await client.get(path, params={"page-size": "1"})).status_code == 200
 
-    assert await eventually(served)
+    await eventually(served, within=10, what="the new table is served")
     page = await client.get(path, params={"page-size": "5000"})
     streamed = await client.get(path, params={"page-size": "5000"}, headers={"accept": "application/x-ndjson"})
     assert page.status_code == 200
@@ -98,7 +98,7 @@ def test_start_up_refuses_limits_that_do_not_fit(settings: Settings, cql: Sessio
 
 
 def test_start_up_logs_the_memory_bound(settings: Settings, cql: Session, tmp_path: Path) -> None:
-    running = start_service(service_env(settings, LOG_LEVEL="info"), tmp_path / "server.log")
+    running = start_app(service_env(settings, LOG_LEVEL="info"), tmp_path / "server.log")
     try:
         lines = [orjson.loads(line) for line in running.output().splitlines() if "memory bound" in line]
     finally:

@@ -25,7 +25,7 @@ from app.config import Settings
 from app.db.schema import drop_keyspace
 from tests.support import dockerfile
 from tests.support.names import unique
-from tests.support.server import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
+from tests.support.processes import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from app.config import Settings, load_settings
 from app.exceptions import BadPageState, ConfigError
 from app.page_state import MAX_TOKEN_CHARS, PageStateCodec
 from tests.support.app import app_client
-from tests.support.server import ROOT, free_port, service_env
+from tests.support.processes import ROOT, free_port, service_env, stop_process
 
 STATE = b"\x00\x10partition-key-data\xf0\x01"
 SECRET = b"a-secret-of-at-least-32-bytes-for-tests"
@@ -288,7 +288,6 @@ def test_workers_without_a_configured_secret_share_one(settings: Settings, cql: 
                 )
             statuses.append(follow.status_code)
     finally:
-        process.terminate()
-        process.wait(30)
+        stop_process(process)
     assert statuses == [200] * 40, statuses
     assert "made one for the 2 workers" in log.read_text()

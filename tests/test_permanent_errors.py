@@ -22,7 +22,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,12 @@ from app.db.errors import map_driver_error
 from astra_local.certs import issue_client_certificate
 from astra_local.metadata import MetadataServer, metadata_document, server_context
 from astra_local.stand_in import LOCAL_DC, admin_session, astra_token, load_state, write_bundle
+from bench.harness.proxy import TcpProxy
 from tests.support.app import app_client
 from tests.support.names import unique
-from tests.support.server import PAGE_STATE_SECRET
+from tests.support.poll import eventually
+from tests.support.processes import PAGE_STATE_SECRET
 from tests.support.stand_in import StandIn
-from tests.support.tcp_proxy import TcpProxy
 
 
 def admin(stand_in: StandIn, *statements: str) -> None:
@@ -74,16 +75,6 @@ async def metric(client: httpx.AsyncClient, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return float(sample.value)
     return 0.0
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float, what: str) -> float:
-    """Seconds until `check()` holds, polling; fails the test after `within`."""
-    began = time.monotonic()
-    while not await check():
-        if time.monotonic() - began > within:
-            pytest.fail(f"not within {within} s: {what}")
-        await asyncio.sleep(0.2)
-    return time.monotonic() - began
 
 
 def error_lines(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
@@ -158,7 +149,7 @@ async def test_a_missing_permission_is_a_502_without_retry_after_and_readiness_f
         async def granted() -> bool:
             return (await client.get("/animal/Vanessa/atalanta")).status_code == 200
 
-        await eventually(granted, 20, "the granted permission was used")
+        await eventually(granted, within=20, what="the granted permission was used")
         # The listing's statement was refused too: readiness waits until it has run again (or for 30 s).
         assert (await client.get("/readyz")).status_code == 502
         assert (await client.get("/animal/Vanessa")).status_code == 200
@@ -267,7 +258,7 @@ async def test_a_token_revoked_while_running_is_a_502_and_the_driver_backs_off(
     async def revoked() -> bool:
         return await asyncio.to_thread(_login_refused, stand_in, role, token)
 
-    await eventually(revoked, 15, "the old token is refused to a new login")
+    await eventually(revoked, within=15, what="the old token is refused to a new login")
     assert (await client.get("/plant/Plantago")).status_code == 200  # still on its old connections
     assert (await client.get("/readyz")).status_code == 200
 
@@ -281,7 +272,7 @@ async def test_a_token_revoked_while_running_is_a_502_and_the_driver_backs_off(
         response = await client.get("/plant/Plantago")
         return response.status_code == 502
 
-    took = await eventually(auth_failed, 15, "requests answer 502 database_auth_failed")
+    took = await eventually(auth_failed, within=15, what="requests answer 502 database_auth_failed")
     answers = [await client.get(path) for path in ("/plant/Plantago", "/animal/Vanessa/atalanta", "/readyz")]
     for response in answers:
         assert response.status_code == 502, response.text
@@ -308,7 +299,7 @@ async def test_a_token_revoked_while_running_is_a_502_and_the_driver_backs_off(
         ready = await client.get("/readyz")
         return ready.status_code == 200 and (await client.get("/plant/Plantago")).status_code == 200
 
-    back = await eventually(recovered, 20, "the service recovers once the token is valid again")
+    back = await eventually(recovered, within=20, what="the service recovers once the token is valid again")
     print(f"recovered {back:.1f} s after the token was restored")
     assert await metric(client, "app_database_credentials_refused") == 0
 

@@ -22,8 +22,8 @@ from cassandra.cluster import Session
 from app.config import Settings, load_settings
 from app.exceptions import ConfigError
 from tests.support.app import API_KEY, hardened_client
-from tests.support.server import Server, service_env, stop_server
-from tests.support.service import start_service, tcp_connections
+from tests.support.processes import Server, service_env, start_app, stop_server
+from tests.support.service import tcp_connections
 
 PROBES = 3000
 PROBE_CONCURRENCY = 50
@@ -41,7 +41,7 @@ def requests_reaching_cassandra(cql: Session, server: Server, cassandra_port: in
 @pytest.fixture(scope="module")
 def service(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = service_env(settings, READINESS_CACHE_SECONDS="1", MAX_IN_FLIGHT="1024")
-    running = start_service(env, tmp_path_factory.mktemp("probes") / "server.log")
+    running = start_app(env, tmp_path_factory.mktemp("probes") / "server.log")
     yield running
     stop_server(running)
 
@@ -137,7 +137,7 @@ def scraped(
     settings: Settings, cql: Session, multiprocess_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     env = service_env(settings, PROMETHEUS_MULTIPROC_DIR=str(multiprocess_dir), METRICS_CACHE_SECONDS="1")
-    running = start_service(env, tmp_path_factory.mktemp("scraped") / "server.log")
+    running = start_app(env, tmp_path_factory.mktemp("scraped") / "server.log")
     yield running
     stop_server(running)
 

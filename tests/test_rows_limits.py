@@ -9,24 +9,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 
-from app.config import Settings
-from app.main import create_app
-from tests.support.app import client_for, hardened_settings
+from tests.support.app import client_for
 from tests.support.asgi import HeldResponse
 from tests.support.rows import create_table
-
-
-@pytest.fixture(scope="module")
-async def tight(settings: Settings, cql: Session) -> Any:
-    """One request slot, one stream slot, no queue."""
-    application = create_app(
-        hardened_settings(settings, max_concurrent_requests=1, max_streams=1, max_queued_requests=0, queue_timeout_ms=0)
-    )
-    async with LifespanManager(application) as manager:
-        yield manager.app
 
 
 @pytest.fixture(scope="module")

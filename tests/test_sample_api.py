@@ -19,8 +19,8 @@ from app.config import Settings, load_settings
 from app.db.schema import drop_keyspace
 from tests.support.app import app_client
 from tests.support.names import unique
+from tests.support.processes import Server, service_env, start_uvicorn, stop_server
 from tests.support.rows import path
-from tests.support.server import Server, service_env, start_server, stop_server
 
 NOTE = {"id": "first", "body": "a keyspace of its own"}
 
@@ -43,7 +43,7 @@ def bare_server(settings: Settings, bare_keyspace: str, tmp_path_factory: pytest
     """A real uvicorn on that keyspace, SAMPLE_API at its default, logging at info."""
     env = service_env(settings, CASSANDRA_KEYSPACE=bare_keyspace, LOG_LEVEL="info")
     env.pop("SAMPLE_API", None)
-    running = start_server(env, tmp_path_factory.mktemp("bare") / "server.log")
+    running = start_uvicorn(env, tmp_path_factory.mktemp("bare") / "server.log")
     yield running
     stop_server(running)
 
@@ -87,7 +87,7 @@ def test_sample_api_on_refuses_to_start_without_the_tables_in_one_line(
     settings: Settings, bare_keyspace: str, tmp_path: Path
 ) -> None:
     env = service_env(settings, CASSANDRA_KEYSPACE=bare_keyspace, SAMPLE_API="on")
-    server = start_server(env, tmp_path / "server.log", wait_ready=False)
+    server = start_uvicorn(env, tmp_path / "server.log", wait_ready=False)
     try:
         assert server.process.wait(60) == 3
     finally:

@@ -10,7 +10,7 @@ from cassandra.cluster import Session
 from app.config import Settings
 from app.db.schema import apply_schema, cql_statements, keyspace_cql
 from tests.support.names import unique
-from tests.support.server import ROOT, service_env
+from tests.support.processes import ROOT, service_env
 
 
 def test_cql_files_split_into_statements_without_comments() -> None:

@@ -15,8 +15,7 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from tests.support.server import ROOT, Server, free_port, service_env, stop_server
-from tests.support.service import start_service
+from tests.support.processes import ROOT, Server, free_port, service_env, start_app, stop_server
 
 DELAY = 2.0
 
@@ -48,7 +47,7 @@ def test_sigterm_turns_readiness_503_at_once_and_keeps_serving_for_the_pre_stop_
     settings: Settings, cql: Session, tmp_path: Path, workers: int
 ) -> None:
     env = service_env(settings, PRE_STOP_DELAY=str(DELAY), SHUTDOWN_DRAIN_SECONDS="5")
-    server = start_service(env, tmp_path / "server.log", workers=workers)
+    server = start_app(env, tmp_path / "server.log", workers=workers)
     try:
         for _ in range(4):  # every worker is ready
             assert httpx.get(f"{server.url}/readyz", timeout=5).status_code == 200

@@ -23,9 +23,10 @@ from cassandra.concurrent import execute_concurrent_with_args
 from app.config import Settings
 from app.db.statements import CQL
 from tests.support.names import unique
+from tests.support.poll import eventually_sync
+from tests.support.processes import Server, service_env, start_app, stop_server
 from tests.support.rows import create_table
-from tests.support.server import Server, service_env, stop_server
-from tests.support.service import metric, port_of, start_service, tcp_connections, wait_for
+from tests.support.service import metric, port_of, tcp_connections
 
 STALLED = 70
 MAX_STREAMS = 64
@@ -61,7 +62,7 @@ def _start(settings: Settings, log: Path, **extra: str) -> Server:
         LOG_LEVEL="warning",
         **extra,
     )
-    return start_service(env, log)
+    return start_app(env, log)
 
 
 @pytest.fixture(scope="module")
@@ -111,19 +112,29 @@ def test_stalled_readers_are_cut_and_listings_are_served_again(
     opened, opened_wall = time.monotonic(), time.time()
     readers = [stalled_reader(port, path) for path in paths]
     try:
-        wait_for(lambda: metric(service, "app_open_streams") == MAX_STREAMS, within=10)
+        eventually_sync(
+            lambda: metric(service, "app_open_streams") == MAX_STREAMS, within=10, what="every stream slot is taken"
+        )
         pinned = listing_status(service)
         point_read = httpx.get(f"{service.url}/plant/Plantago/afra", timeout=10).status_code
         # Served again: the idle timeout after the last bytes the kernel took for them, plus a little. How long the
         # kernel takes a stalled stream's bytes (a few MB each, 64 at once) depends on the machine's load.
-        wait_for(lambda: listing_status(service) == 200, within=IDLE + 20, interval=0.2)
+        eventually_sync(
+            lambda: listing_status(service) == 200, within=IDLE + 20, what="a listing is served again", interval=0.2
+        )
         recovered = time.monotonic() - opened
-        wait_for(lambda: metric(service, "app_open_streams") == 0, within=IDLE + 5)
+        eventually_sync(
+            lambda: metric(service, "app_open_streams") == 0, within=IDLE + 5, what="every stream slot is free"
+        )
         cut = metric(service, "app_streams_cut_total", reason="idle") - cut_before
         # The stalled connections were reset, not left to drain into clients that never read (the ones shed with a
         # 503 stay until uvicorn's keep-alive closes them).
         shed = STALLED - MAX_STREAMS
-        wait_for(lambda: len(tcp_connections(service.process.pid, lambda local, _: local == port)) <= shed, within=5)
+        eventually_sync(
+            lambda: len(tcp_connections(service.process.pid, lambda local, _: local == port)) <= shed,
+            within=5,
+            what="the stalled connections are closed",
+        )
         reset = 0
         for sock in readers:
             sock.settimeout(5)

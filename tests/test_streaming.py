@@ -21,9 +21,9 @@ from app.config import Settings
 from app.db.database import Database
 from app.db.statements import CQL
 from app.main import create_app
-from tests.support import tcp_proxy
+from bench.harness import proxy as tcp_proxy
 from tests.support.names import unique
-from tests.support.server import Server, free_port, service_env, start_server, stop_server
+from tests.support.processes import Server, free_port, proxied_uvicorn
 
 MANY = 10_000
 BIG_ROWS = 4_000
@@ -155,15 +155,8 @@ async def test_stream_stops_paging_when_client_disconnects(local_server: str, bi
 @pytest.fixture
 def proxied_server(settings: Settings, cql: Session, tmp_path: Path) -> Iterator[tuple[Server, tcp_proxy.TcpProxy]]:
     """A uvicorn subprocess whose only way to Cassandra is a proxy the test can cut."""
-    host = "127.0.0.7"
-    proxy = tcp_proxy.start(host, free_port(host), "127.0.0.1", settings.cassandra_port)
-    env = service_env(settings, CASSANDRA_CONTACT_POINTS=host, CASSANDRA_PORT=str(proxy.port))
-    running = start_server(env, tmp_path / "server.log")
-    try:
-        yield running, proxy
-    finally:
-        stop_server(running)
-        proxy.close()
+    with proxied_uvicorn(settings, "127.0.0.7", tmp_path / "server.log") as running:
+        yield running
 
 
 def test_ndjson_stream_ends_with_an_error_line_when_the_database_fails_mid_stream(

@@ -20,13 +20,11 @@ from app.db.cluster import build_cluster
 from app.exceptions import ConfigError, StartupError
 from astra_local.certs import TlsFiles, make_certificates
 from astra_local.stand_in import TOKEN_ROLE, admin_session, load_state
+from bench.harness.proxy import TcpProxy
 from tests.support.app import app_client
+from tests.support.processes import PAGE_STATE_SECRET, ROOT, failed_start, free_port, service_env
 from tests.support.sample import assert_sample_plantago
-from tests.support.server import PAGE_STATE_SECRET, ROOT, free_port, service_env, start_server, stop_server
 from tests.support.stand_in import StandIn
-from tests.support.tcp_proxy import TcpProxy
-
-FAILURE_TIMEOUT = 90
 
 
 def tls_settings(stand_in: StandIn, tls: TlsFiles | None = None, **overrides: Any) -> Settings:
@@ -60,20 +58,6 @@ def tls_env(settings: Settings, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def failed_start(env: dict[str, str], log: Path) -> str:
-    """A real uvicorn that must fail: its output, after checking it exited non-zero without a traceback."""
-    server = start_server(env, log, wait_ready=False)
-    try:
-        code = server.process.wait(timeout=FAILURE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        stop_server(server)
-        pytest.fail(f"uvicorn hung instead of failing:\n{server.output()}")
-    output = server.output()
-    assert code != 0, output
-    assert "Traceback" not in output, output
-    return output
 
 
 # ---- against the node ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from tests.support.server import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
+from tests.support.processes import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
 from tests.support.service import json_lines, non_json_lines
 
 LAUNCHER = """

@@ -41,7 +41,7 @@ log = logging.getLogger("app.db.loop_connection")
 # tries the next host). libev only does that when the kernel's socket buffer is full; 4 MiB is of that order.
 WRITE_BUFFER_HIGH = 4 * 1024 * 1024
 # Frames pushed on the loop thread in one loop iteration go out in one write (one send for many requests, fewer
-# segments for Cassandra to read); bench/variants.py turns it off to price it.
+# segments for Cassandra to read); bench/targets/variants.py turns it off to price it.
 COALESCE = True
 
 

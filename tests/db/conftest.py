@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import faulthandler
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
 import uvloop
-from cassandra.cluster import Cluster, Session
-from cassandra.query import SimpleStatement
 
-from app.config import Settings, load_settings
-from app.db.cluster import build_cluster
-from app.db.loop_connection import LoopConnection
+from app.config import Settings
 from tests.support.link import Link
+from tests.support.loop_db import Run
 
 T = TypeVar("T")
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
@@ -26,12 +22,6 @@ LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
 }
 # A test that deadlocks its own loop could not time itself out: the process dumps every stack and exits instead.
 HANG_GUARD_SECONDS = 180
-
-Run = Callable[[Coroutine[Any, Any, T]], T]
-
-
-def local() -> SimpleStatement:
-    return SimpleStatement("SELECT release_version FROM system.local")
 
 
 @pytest.fixture(params=sorted(LOOPS))
@@ -54,48 +44,3 @@ def link(settings: Settings) -> Iterator[Link]:
     running = Link(settings.cassandra_contact_points[0], settings.cassandra_port)
     yield running
     running.close()
-
-
-def link_settings(link: Link, **overrides: Any) -> Settings:
-    """Settings that reach the node only through `link` (the driver uses the cluster's port for every host)."""
-    values: dict[str, Any] = {
-        "cassandra_contact_points": link.host,
-        "cassandra_port": link.port,
-        "connect_timeout": 5.0,
-        "reconnect_delay": 0.2,
-        "request_timeout": 5.0,
-        "_env_file": None,
-    }
-    values.update(overrides)
-    return load_settings(**values)
-
-
-@asynccontextmanager
-async def loop_cluster(settings: Settings, **cluster_attributes: Any) -> AsyncIterator[tuple[Cluster, Session]]:
-    """A Cluster whose IO is this loop's, connected and shut down in worker threads as the lifespan does."""
-    cluster = build_cluster(settings, connection_class=LoopConnection.bind())
-    for name, value in cluster_attributes.items():
-        setattr(cluster, name, value)
-    session = await asyncio.to_thread(cluster.connect)
-    try:
-        yield cluster, session
-    finally:
-        await asyncio.to_thread(cluster.shutdown)
-
-
-def pool_connections(session: Session) -> list[Any]:
-    return [c for pool in session.get_pools() for c in pool.get_connections()]
-
-
-async def until(check: Callable[[], bool | Awaitable[bool]], seconds: float, what: str) -> None:
-    """Poll `check` (plain or async) until it holds; fail with `what` after `seconds`."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        outcome = check()
-        if not isinstance(outcome, bool):
-            outcome = await outcome
-        if outcome:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        await asyncio.sleep(0.05)

@@ -32,8 +32,9 @@ from app.db.database import Database
 from app.db.loop_connection import BlockingDriverCall, LoopConnection
 from app.exceptions import DatabaseError
 from astra_local.certs import make_certificates
-from tests.db.conftest import Run, link_settings, local, loop_cluster, pool_connections, until
 from tests.support.link import Link
+from tests.support.loop_db import Run, link_settings, local, loop_cluster, pool_connections
+from tests.support.poll import eventually
 
 
 async def _ok(db: Database) -> bool:
@@ -95,8 +96,10 @@ def test_a_request_timeout_orphans_its_stream_until_the_late_answer_frees_it(run
             assert time.monotonic() - started < 2  # the loop's timer fired: the request did not wait for ever
             assert connection.orphaned_request_ids and not connection.is_defunct
             link.release()
-            await until(lambda: not connection.orphaned_request_ids, 5, "the late answer releases the stream id")
-            await until(lambda: connection.in_flight == 0, 5, "in_flight back to zero")
+            await eventually(
+                lambda: not connection.orphaned_request_ids, within=5, what="the late answer releases the stream id"
+            )
+            await eventually(lambda: connection.in_flight == 0, within=5, what="in_flight back to zero")
             assert await _ok(db)
 
     run(scenario())
@@ -111,7 +114,7 @@ def test_a_lost_connection_is_defunct_and_errors_its_requests_at_once(run: Run[N
             (connection,) = pool_connections(session)
             link.hold()
             pending = [asyncio.ensure_future(db.execute(local())) for _ in range(5)]
-            await until(lambda: len(connection._requests) == 5, 2, "five requests on the wire")
+            await eventually(lambda: len(connection._requests) == 5, within=2, what="five requests on the wire")
             started = time.monotonic()
             link.eof() if ending == "eof" else link.reset()
             outcomes = await asyncio.gather(*pending, return_exceptions=True)
@@ -121,7 +124,7 @@ def test_a_lost_connection_is_defunct_and_errors_its_requests_at_once(run: Run[N
             if ending == "reset":
                 assert isinstance(connection.last_error, ConnectionResetError)
             link.release()
-            await until(lambda: _ok(db), 15, "a new connection serves again")
+            await eventually(lambda: _ok(db), within=15, what="a new connection serves again")
 
     run(scenario())
 
@@ -135,7 +138,9 @@ def test_heartbeats_keep_an_idle_connection_and_catch_a_hung_one(run: Run[None],
             await asyncio.sleep(3.5)  # idle: the heartbeat thread sends OPTIONS through call_soon_threadsafe
             assert link.bytes_up > sent and not connection.is_defunct
             link.hold()
-            await until(lambda: connection.is_defunct, 8, "a heartbeat without an answer defuncts the connection")
+            await eventually(
+                lambda: connection.is_defunct, within=8, what="a heartbeat without an answer defuncts the connection"
+            )
             assert isinstance(connection.last_error, OperationTimedOut)
             link.release()
 
@@ -156,9 +161,9 @@ def test_reconnects_when_the_node_comes_back(run: Run[None], link: Link) -> None
                     return exc.status == 503
                 return False
 
-            await until(refused, 5, "requests fail with 503 while the node is gone")
+            await eventually(refused, within=5, what="requests fail with 503 while the node is gone")
             link.accept()
-            await until(lambda: _ok(db), 20, "reconnected once the node listens again")
+            await eventually(lambda: _ok(db), within=20, what="reconnected once the node listens again")
             assert all(isinstance(c, session.cluster.connection_class) for c in pool_connections(session))
 
     run(scenario())
@@ -248,7 +253,7 @@ def test_blocking_driver_calls_on_the_loop_thread_fail_at_once(run: Run[None], l
 
             # The guard only refuses what would block: a finished future's result() is fine on the loop ...
             done = session.execute_async(local())
-            await until(lambda: done._event.is_set(), 5, "the answer")
+            await eventually(lambda: done._event.is_set(), within=5, what="the answer")
             assert done.result().one()["release_version"]
             # ... and so is a libev session's blocking call (its IO runs on libev's thread, as in pytest's loop).
             libev_cluster = build_cluster(settings)
@@ -283,7 +288,7 @@ def test_completions_on_foreign_threads_still_settle(
             (connection,) = pool_connections(session)
             link.hold()
             pending = [asyncio.ensure_future(db.execute(local())) for _ in range(150)]
-            await until(lambda: len(connection._requests) >= 150, 5, "150 requests on the wire")
+            await eventually(lambda: len(connection._requests) >= 150, within=5, what="150 requests on the wire")
             threads.clear()
             link.reset()
             outcomes = await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 5)
@@ -375,7 +380,7 @@ def test_the_paging_state_read_from_the_future_is_the_result_sets(run: Run[None]
 
             statement = SimpleStatement("SELECT * FROM system_schema.columns", fetch_size=10)
             future = await asyncio.to_thread(lambda: session.execute_async(statement))
-            await until(lambda: future._event.is_set(), 5, "the first page")
+            await eventually(lambda: future._event.is_set(), within=5, what="the first page")
             rows = future._final_result
             assert future._paging_state and ResultSet(future, rows).paging_state == future._paging_state
 

@@ -27,9 +27,9 @@ from tests.support.balancer import SERVERS, Instance, ScaleOut, instance_address
 from tests.support.cluster import LocalCluster, create_schema, own_cluster, settings_for
 from tests.support.debian import debian_binary
 from tests.support.names import unique
+from tests.support.processes import Server, service_env, start_app, stop_server
 from tests.support.report import Report
-from tests.support.server import Server
-from tests.support.service import Launch, service_env_for, start_service, terminate
+from tests.support.service import FAULT_ENV, Launch
 
 
 @pytest.fixture(scope="session")
@@ -77,16 +77,16 @@ def big_genus(fault_settings: Settings) -> tuple[str, int]:
 @pytest.fixture
 def launch(tmp_path: Path) -> Iterator[Launch]:
     """`launch(settings, workers=2, SERVER_TIMEOUT="4")`: a `python -m app` on those settings (the fault tests'
-    environment, service_env_for, plus these variables), ready once /readyz answers. Every service it started is
-    terminated at teardown, pass or fail; each logs to its own file in the test's tmp_path."""
+    environment, FAULT_ENV, plus these variables), ready once /readyz answers. Every service it started is
+    stopped at teardown, pass or fail; each logs to its own file in the test's tmp_path."""
     servers: list[Server] = []
-    with ExitStack() as stop:  # runs every terminate, even if one raises
+    with ExitStack() as stop:  # runs every stop, even if one raises
 
         def launch(settings: Settings, *, workers: int = 1, **env: str) -> Server:
             log = tmp_path / (f"service-{len(servers) + 1}.log" if servers else "service.log")
-            server = start_service(service_env_for(settings, **env), log, workers=workers)
+            server = start_app(service_env(settings, **(FAULT_ENV | env)), log, workers=workers)
             servers.append(server)
-            stop.callback(terminate, server)
+            stop.callback(stop_server, server)
             return server
 
         yield launch
@@ -116,7 +116,9 @@ def scale_out(haproxy: str, three_nodes: LocalCluster, tmp_path_factory: pytest.
     secret = secrets.token_hex(32)
     # The shipped timeouts (driver 5 s, server 10 s, drain 30 s), and the cursor key as docs/deployment.md says to
     # give it: PAGE_STATE_SECRETS (the rotatable form; both set is a start-up error, so the tests' default goes).
-    env = service_env_for(settings, PAGE_STATE_SECRETS=secret, REQUEST_TIMEOUT="5", SERVER_TIMEOUT="10")
+    env = service_env(
+        settings, **(FAULT_ENV | {"PAGE_STATE_SECRETS": secret, "REQUEST_TIMEOUT": "5", "SERVER_TIMEOUT": "10"})
+    )
     del env["PAGE_STATE_SECRET"]
     instances = [
         Instance(name, *instance_address(host), env, logs) for name, host in zip(SERVERS, INSTANCE_HOSTS, strict=True)

@@ -10,8 +10,8 @@ import pytest
 from app.config import Settings
 from tests.support.cluster import LocalCluster
 from tests.support.names import unique
+from tests.support.processes import Server
 from tests.support.report import Report
-from tests.support.server import Server
 from tests.support.service import Launch, api_client
 from tests.support.traffic import Traffic, mixed_requests, recovered_at, tally
 

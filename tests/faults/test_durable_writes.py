@@ -19,8 +19,9 @@ from app.config import Settings
 from app.db.cluster import connect
 from tests.support.cluster import LocalCluster
 from tests.support.names import unique
+from tests.support.processes import stop_server
 from tests.support.report import Report
-from tests.support.service import Launch, api_client, terminate
+from tests.support.service import Launch, api_client
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -73,7 +74,7 @@ async def test_every_acknowledged_write_survives_a_sigkill(
     assert kill is not None, f"the node was never killed: {len(acked)} acknowledged, failures {failed}"
     await kill
     elapsed = time.monotonic() - started
-    terminate(server)  # done writing: the node restarts with no service attached
+    stop_server(server)  # done writing: the node restarts with no service attached
     await asyncio.to_thread(fault_node.start)
     await asyncio.to_thread(fault_node.wait)
     stored = await asyncio.to_thread(read_back, fault_settings, genus)

@@ -13,9 +13,10 @@ import pytest
 
 from app.config import Settings
 from tests.support.cluster import LocalCluster
+from tests.support.poll import eventually
 from tests.support.report import Report
 from tests.support.service import Launch, api_client
-from tests.support.traffic import mixed_requests, request_outcome, tally, wait_until
+from tests.support.traffic import mixed_requests, request_outcome, tally
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -50,7 +51,7 @@ async def test_a_hung_node_gets_504s_within_the_configured_timeout(
         async def reads_again() -> bool:
             return (await client.get("/plant/Plantago/major")).status_code == 200
 
-        back = await wait_until(reads_again, within=60)
+        back = await eventually(reads_again, within=60, what="reads are served again", interval=0.2)
     bound = min(request_timeout, server_timeout)
     assert all(o.status == 504 and isinstance(o.body, dict) and o.body["error"] == error for o in outcomes), [
         (o.kind, o.status, o.body, round(o.elapsed, 3)) for o in outcomes

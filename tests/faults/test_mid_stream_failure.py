@@ -17,9 +17,9 @@ import pytest
 
 from app.config import Settings
 from tests.support.cluster import LocalCluster
+from tests.support.poll import eventually
 from tests.support.report import Report
 from tests.support.service import Launch, api_client
-from tests.support.traffic import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -86,7 +86,7 @@ async def test_node_death_mid_stream_ends_ndjson_with_an_error_line_and_cuts_jso
             response = await client.get(ndjson_url.replace(f"page_size={PAGE_SIZE}", "page_size=2000"))
             return response.status_code == 200 and len(response.content.splitlines()) == rows
 
-        recovery = await wait_until(full_stream_works, within=60)
+        recovery = await eventually(full_stream_works, within=60, what="a whole stream works again", interval=0.2)
     Report.add(
         "4. Node killed mid-stream (one node, streams of 12,000 rows / ~24 MB, 100-row pages)",
         f"NDJSON: {len(streamed)} rows, then the error line {last}; JSON array: {len(js_body) / 1e6:.1f} MB, "

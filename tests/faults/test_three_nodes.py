@@ -15,10 +15,11 @@ import pytest
 
 from tests.support.cluster import LocalCluster, create_schema, settings_for
 from tests.support.names import unique
+from tests.support.poll import eventually
+from tests.support.processes import Server
 from tests.support.report import Report
-from tests.support.server import Server
 from tests.support.service import Launch
-from tests.support.traffic import Outcome, Traffic, mixed_requests, recovered_at, tally, wait_until
+from tests.support.traffic import Outcome, Traffic, mixed_requests, recovered_at, tally
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -57,7 +58,7 @@ async def test_quorum_survives_one_dead_node_and_fails_clearly_with_two(
         t2 = time.monotonic()
         await asyncio.to_thread(three_nodes.kill, 2)
         # 504s until node 1's failure detector convicts node 2 (10-20 s here, depending on load), then 503s.
-        await wait_until(lambda: some_503(traffic, t2), within=60)
+        await eventually(lambda: some_503(traffic, t2), within=60, what="a 503 once node 2 is convicted", interval=0.2)
         await asyncio.sleep(3)
         t3 = time.monotonic()
         await asyncio.to_thread(three_nodes.start, 2)

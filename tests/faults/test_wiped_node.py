@@ -17,9 +17,9 @@ from app.db.cluster import connect
 from app.db.statements import CQL
 from tests.support.cluster import LocalCluster, create_schema
 from tests.support.names import unique
+from tests.support.poll import eventually
 from tests.support.report import Report
 from tests.support.service import Launch, api_client
-from tests.support.traffic import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -54,7 +54,7 @@ async def test_prepared_statements_work_again_after_the_node_lost_them(
             read = await client.get(f"/plant/{genus}/again")
             return written.status_code == 200 and read.status_code == 200 and read.json()["sightings"] == 42
 
-        took = await wait_until(round_trip, within=60)
+        took = await eventually(round_trip, within=60, what="a write and read round trip works", interval=0.2)
         listing = await client.get("/plant/Plantago")
         ready = await client.get("/readyz")
         reprepared = await asyncio.to_thread(prepared_on_node, fault_settings)

@@ -9,8 +9,7 @@ from cassandra.cluster import Session
 from app.config import Settings
 from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique
-from tests.support.rows import path
-from tests.support.stargate import assert_stargate_error
+from tests.support.rows import assert_stargate_error, path
 
 
 @pytest.mark.parametrize(

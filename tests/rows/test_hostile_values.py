@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from app.config import Settings
+from tests.support.processes import Server
 from tests.support.rows import create_table, path
-from tests.support.server import Server
 
 EXAMPLES = 30  # per route
 

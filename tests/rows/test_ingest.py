@@ -9,7 +9,7 @@ import asyncio
 import threading
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -19,12 +19,12 @@ from cassandra.cluster import Session
 
 from app.config import Settings
 from app.rows.ingest import MAX_DESCRIPTION, MAX_ERRORS
-from tests.support import tcp_proxy
+from bench.harness import proxy as tcp_proxy
 from tests.support.app import API_KEY, app_client, hardened_client
 from tests.support.names import unique
-from tests.support.rows import create_table, path
-from tests.support.server import Server, free_port, service_env, start_server, stop_server
-from tests.support.stargate import assert_stargate_error
+from tests.support.poll import eventually_sync
+from tests.support.processes import Server, proxied_uvicorn
+from tests.support.rows import assert_stargate_error, create_table, path
 
 COLUMNS = "id text, part int, label text, score int, active boolean, PRIMARY KEY ((id), part)"
 NDJSON = {"content-type": "application/x-ndjson"}
@@ -312,15 +312,6 @@ async def test_an_over_long_line_is_never_held_whole(settings: Settings, cql: Se
     assert peak < 4 * 1024 * 1024, f"{peak:,} bytes at the peak for a {len(chunk) * chunks:,}-byte line"
 
 
-def wait_for(check: Callable[[], bool], within: float = 20) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_the_body_is_consumed_as_a_stream(server: Server, settings: Settings, cql: Session, items: str) -> None:
     """Through a real uvicorn socket: the first half of the body is written before the second half is sent."""
     key = unique()
@@ -328,8 +319,8 @@ def test_the_body_is_consumed_as_a_stream(server: Server, settings: Settings, cq
 
     def content() -> Iterator[bytes]:
         yield body(key, range(100))
-        if wait_for(lambda: len(stored(cql, items, key)) == 100):
-            first_half_written.set()
+        eventually_sync(lambda: len(stored(cql, items, key)) == 100, within=20, what="the first 100 rows are written")
+        first_half_written.set()
         yield body(key, range(100, 200))
 
     url = server.url + path(settings.keyspace, items)
@@ -394,7 +385,9 @@ async def test_an_ingest_holds_a_stream_slot_not_a_request_slot(settings: Settin
     limits = {"max_concurrent_requests": 1, "max_streams": 1, "queue_timeout_ms": 100}
     async with app_client(settings.model_copy(update=limits)) as http:
         first = asyncio.ensure_future(ingest(http, settings.keyspace, items, held()))
-        await asyncio.to_thread(wait_for, lambda: len(stored(cql, items, key)) == 2)
+        await asyncio.to_thread(  # the driver session is a plain one: off the loop
+            eventually_sync, lambda: len(stored(cql, items, key)) == 2, within=20, what="the first two rows are written"
+        )
         point_read = await http.get(path(settings.keyspace, items, key, 0))
         second = await ingest(http, settings.keyspace, items, body(unique(), range(2)))
         go_on.set()
@@ -420,7 +413,12 @@ async def test_a_database_failure_mid_body_stops_reading_and_answers_503_with_wh
     async def content() -> AsyncIterator[bytes]:
         nonlocal sent_everything
         yield body(key, range(10))
-        await asyncio.to_thread(wait_for, lambda: len(stored(cql, items, key)) == 10)
+        await asyncio.to_thread(  # the driver session is a plain one: off the loop
+            eventually_sync,
+            lambda: len(stored(cql, items, key)) == 10,
+            within=20,
+            what="the first ten rows are written",
+        )
         await asyncio.sleep(0.3)  # the acknowledgements are on their way back to the service, too
         await asyncio.to_thread(proxy.cut)
         for part in range(10, 1000):
@@ -444,15 +442,8 @@ async def test_a_database_failure_mid_body_stops_reading_and_answers_503_with_wh
 @pytest.fixture
 def proxied_server(settings: Settings, cql: Session, tmp_path: Path) -> Iterator[tuple[Server, tcp_proxy.TcpProxy]]:
     """A real uvicorn whose only way to Cassandra is a proxy the test can cut."""
-    host = "127.0.0.8"
-    proxy = tcp_proxy.start(host, free_port(host), "127.0.0.1", settings.cassandra_port)
-    env = service_env(settings, CASSANDRA_CONTACT_POINTS=host, CASSANDRA_PORT=str(proxy.port), REQUEST_TIMEOUT="2")
-    running = start_server(env, tmp_path / "server.log")
-    try:
-        yield running, proxy
-    finally:
-        stop_server(running)
-        proxy.close()
+    with proxied_uvicorn(settings, "127.0.0.8", tmp_path / "server.log", REQUEST_TIMEOUT="2") as running:
+        yield running
 
 
 def test_a_client_still_sending_when_the_database_fails_gets_the_answer(
@@ -465,7 +456,7 @@ def test_a_client_still_sending_when_the_database_fails_gets_the_answer(
 
     def content() -> Iterator[bytes]:
         yield body(key, range(10))
-        wait_for(lambda: len(stored(cql, items, key)) == 10)
+        eventually_sync(lambda: len(stored(cql, items, key)) == 10, within=20, what="the first ten rows are written")
         time.sleep(0.3)  # the acknowledgements are on their way back to the service, too
         proxy.cut()
         for start in range(10, 200_010, 1000):

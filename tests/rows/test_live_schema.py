@@ -7,7 +7,7 @@ import httpx
 from cassandra.cluster import Session
 
 from tests.support.names import unique
-from tests.support.rows import eventually
+from tests.support.poll import eventually
 
 
 async def test_a_table_created_while_running_is_served(
@@ -31,7 +31,7 @@ async def test_a_dropped_table_is_refused(client: httpx.AsyncClient, keyspace_na
         response = await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/rows")
         return response.status_code == 400 and "not found" in response.json()["description"]
 
-    assert await eventually(refused)
+    await eventually(refused, within=10, what="the dropped table is refused")
 
 
 async def test_an_added_column_is_served_once_the_table_changed(
@@ -48,6 +48,6 @@ async def test_an_added_column_is_served_once_the_table_changed(
         rows = (await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/a")).json()["data"]
         return rows == [{"k": "a", "v": 1, "extra": "x"}]
 
-    assert await eventually(widened)
+    await eventually(widened, within=10, what="the added column is served")
     written = await client.put(f"/v2/keyspaces/{keyspace_name}/{table}/b", json={"extra": "new"})
     assert written.status_code == 200

@@ -22,7 +22,8 @@ from app.rows.type_schemas import SCALARS, read_schema, write_schema
 from app.rows.types import SCALAR_KINDS, CqlType
 from tests.support.app import API_KEY, client_for, hardened_client, hardened_settings
 from tests.support.names import unique
-from tests.support.rows import create_table, eventually, path
+from tests.support.poll import eventually
+from tests.support.rows import create_table, path
 
 GENERIC = "/v2/keyspaces/{keyspaceName}/{tableName}"
 NDJSON = ("application/x-ndjson", "application/jsonl")
@@ -54,7 +55,7 @@ async def described(client: httpx.AsyncClient, keyspace: str, *tables: str) -> d
         found.update(await document(client))
         return all(f"{keyspace}.{t}.Row" in found["components"]["schemas"] for t in tables)
 
-    assert await eventually(ready, attempts=200)
+    await eventually(ready, within=20, what="the document describes the new tables")
     return found
 
 
@@ -399,7 +400,7 @@ async def test_a_table_created_while_running_appears_and_a_dropped_one_disappear
     async def shown() -> bool:
         return base + "/{k}" in (await document(client))["paths"]
 
-    assert await eventually(shown, attempts=200)
+    await eventually(shown, within=20, what="the new table is in the document")
     cql.execute(f"DROP TABLE {table}", timeout=60)
 
     async def gone() -> bool:
@@ -409,7 +410,7 @@ async def test_a_table_created_while_running_appears_and_a_dropped_one_disappear
             and f"{keyspace_name}.{table}.Row" not in doc["components"]["schemas"]
         )
 
-    assert await eventually(gone, attempts=200)
+    await eventually(gone, within=20, what="the dropped table has left the document")
 
 
 async def test_an_added_column_shows(client: httpx.AsyncClient, cql: Session, keyspace_name: str) -> None:
@@ -419,9 +420,9 @@ async def test_an_added_column_shows(client: httpx.AsyncClient, cql: Session, ke
         schemas = (await document(client))["components"]["schemas"]
         return column in schemas.get(f"{keyspace_name}.{table}.Row", {}).get("properties", {})
 
-    assert await eventually(lambda: has("v"), attempts=200)
+    await eventually(lambda: has("v"), within=20, what="column v is in the document")
     cql.execute(f"ALTER TABLE {table} ADD extra set<int>", timeout=60)
-    assert await eventually(lambda: has("extra"), attempts=200)
+    await eventually(lambda: has("extra"), within=20, what="the added column is in the document")
 
 
 async def test_one_tables_document_alone(client: httpx.AsyncClient, cql: Session, keyspace_name: str) -> None:

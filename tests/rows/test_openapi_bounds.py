@@ -24,7 +24,8 @@ from app.rows.catalog import Catalog
 from tests.support.app import client_for, hardened_settings
 from tests.support.asgi import HeldResponse
 from tests.support.names import unique
-from tests.support.rows import create_table, eventually
+from tests.support.poll import eventually
+from tests.support.rows import create_table
 
 TABLES = ("alpha", "beta", "gamma")  # sorted: the cap keeps the first ones
 
@@ -125,7 +126,7 @@ async def test_the_document_is_built_once_per_schema_change(
         async def shown() -> bool:
             return f"{keyspace_name}.{table}.Row" in (await openapi(client))["components"]["schemas"]
 
-        assert await eventually(shown, attempts=200)
+        await eventually(shown, within=20, what="the new table in /openapi.json")
         assert docs.builds == 2
         for _ in range(5):
             await openapi(client)

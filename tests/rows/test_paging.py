@@ -11,8 +11,8 @@ from cassandra.concurrent import execute_concurrent_with_args
 from prometheus_client import REGISTRY
 
 from app.config import Settings
+from tests.support.processes import Server
 from tests.support.rows import create_table, path
-from tests.support.server import Server
 
 ROWS = 250
 MANY = 5_000

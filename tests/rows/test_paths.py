@@ -9,8 +9,7 @@ from cassandra.cluster import Session
 
 from app.exceptions import RowsError
 from app.routes.stargate.paths import RowsPath, rows_path
-from tests.support.rows import create_table
-from tests.support.stargate import assert_stargate_error
+from tests.support.rows import assert_stargate_error, create_table
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from tests.support.rows import create_table, eventually, where
+from tests.support.poll import eventually
+from tests.support.rows import create_table, where
 from tests.support.rows_app import RowsApp, rows_app, statements
 
 COLUMNS = "p text, c int, v text, w int, x int, y int, z int, PRIMARY KEY (p, c)"
@@ -157,4 +158,4 @@ async def test_a_refused_shape_is_asked_again_once_its_table_changed(
         response = await service.client.get(path, params=params)
         return response.status_code == 200 and response.json()["data"] == [{"k": "a", "v": 1}]
 
-    assert await eventually(served)
+    await eventually(served, within=10, what="the table served")

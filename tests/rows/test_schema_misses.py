@@ -11,7 +11,8 @@ from cassandra.cluster import Session
 
 from app.config import Settings
 from tests.support.names import unique
-from tests.support.rows import create_table, eventually
+from tests.support.poll import eventually
+from tests.support.rows import create_table
 from tests.support.rows_app import RowsApp, rows_app
 
 
@@ -75,7 +76,7 @@ async def test_a_table_created_after_a_miss_is_served_once_the_driver_hears_of_i
         response = await everything.client.get(f"/v2/keyspaces/{keyspace}/{name}/a")
         return response.status_code == 200 and response.json()["data"] == [{"k": "a", "v": 1}]
 
-    assert await eventually(served)
+    await eventually(served, within=10, what="the new table served")
 
 
 async def test_a_keyspace_created_after_a_miss_is_served_once_the_driver_hears_of_it(
@@ -94,7 +95,7 @@ async def test_a_keyspace_created_after_a_miss_is_served_once_the_driver_hears_o
         response = await client.get(f"/v2/keyspaces/{fresh_keyspace}/t/a")
         return response.status_code == 200 and response.json()["data"] == [{"k": "a", "v": 2}]
 
-    assert await eventually(served)
+    await eventually(served, within=10, what="the new table served")
 
 
 async def test_refreshes_beyond_schema_refreshes_per_second_are_not_asked(

@@ -10,9 +10,9 @@ from cassandra.cluster import Session
 
 from app.config import Settings
 from app.routes.stargate.schemas import stargate_type
-from tests.rows.test_live_schema import eventually
 from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique
+from tests.support.poll import eventually
 from tests.support.rows import create_table
 
 S = "/v2/schemas/keyspaces"
@@ -187,7 +187,7 @@ async def test_a_table_created_while_running_is_described(
         found = await client.get(f"{S}/{keyspace_name}/tables/{table}/columns/w")
         return found.status_code == 200
 
-    assert await eventually(widened)
+    await eventually(widened, within=10, what="the added column is listed")
 
 
 async def test_a_type_created_while_running_is_listed(
@@ -200,7 +200,7 @@ async def test_a_type_created_while_running_is_listed(
         response = await client.get(f"{S}/{keyspace_name}/types/{name}", params={"raw": "true"})
         return response.status_code == 200
 
-    assert await eventually(listed)
+    await eventually(listed, within=10, what="the created type is listed")
     response = await client.get(f"{S}/{keyspace_name}/types/{name}", params={"raw": "true"})
     assert response.json() == {
         "name": name,

@@ -13,8 +13,7 @@ from app.config import Settings
 from app.rows.write_time import MAX_MICROS, MIN_MICROS, BadWriteTimestamp, check_write_timestamp
 from tests.support.app import app_client
 from tests.support.names import unique
-from tests.support.rows import create_table, path
-from tests.support.stargate import assert_stargate_error
+from tests.support.rows import assert_stargate_error, create_table, path
 
 NOW = 1_765_000_000.0  # seconds: a fixed clock for the pure checks
 AHEAD = 300.0

@@ -10,7 +10,7 @@ from asgi_lifespan import LifespanManager
 
 from app.config import Settings, load_settings
 from app.main import create_app
-from tests.support.server import PAGE_STATE_SECRET
+from tests.support.processes import PAGE_STATE_SECRET
 
 API_KEY = "test-key-0123456789"
 OTHER_KEY = "second-key-abcdef"
@@ -49,3 +49,12 @@ async def hardened_client(
     """The app in-process (its own lifespan, its own driver session) behind an httpx client."""
     async with app_client(hardened_settings(base, **overrides), headers=headers) as client:
         yield client
+
+
+@asynccontextmanager
+async def tight_app(base: Settings) -> AsyncIterator[object]:
+    """The app in-process, keyed, with one request slot, one stream slot and no queue (its lifespan running): what
+    the admission tests fill and overflow. A client comes from `client_for(app)`."""
+    limits = {"max_concurrent_requests": 1, "max_streams": 1, "max_queued_requests": 0, "queue_timeout_ms": 0}
+    async with LifespanManager(create_app(hardened_settings(base, **limits))) as manager:
+        yield manager.app

@@ -25,8 +25,7 @@ from pathlib import Path
 import httpx
 
 from app.config import Settings
-from tests.support.server import ROOT, Server, free_port
-from tests.support.service import start_service, terminate
+from tests.support.processes import ROOT, Server, free_port, start_app, stop_process, stop_server
 
 CONFIG = ROOT / "deploy" / "haproxy.cfg"
 BACKEND = "instances"  # the backend of deploy/haproxy.cfg, and its servers
@@ -154,12 +153,7 @@ def running_balancer(binary: str, api1: str, api2: str, log: Path, *, within: fl
                 time.sleep(0.1)
         yield balancer
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
 
 
 @dataclass
@@ -190,7 +184,7 @@ class Instance:
         """Start it (again), ready once /readyz answers; each run logs to its own file."""
         self.runs += 1
         log = self.logs / f"{self.name}-run{self.runs}.log"
-        self.server = start_service(self.env, log, host=self.host, port=self.port)
+        self.server = start_app(self.env, log, host=self.host, port=self.port)
         return self.server
 
     def signal(self, signum: signal.Signals) -> None:
@@ -203,7 +197,7 @@ class Instance:
 
     def stop(self) -> None:
         if self.server is not None:
-            terminate(self.server)
+            stop_server(self.server)
 
 
 @dataclass

@@ -20,6 +20,8 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
+from tests.support.processes import stop_process
+
 
 @dataclass
 class Chromium:
@@ -74,12 +76,7 @@ class Chromium:
                     browser.call(f"{domain}.enable")
                 yield browser
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, 10)
 
     def call(self, method: str, timeout: float = 30, **params: Any) -> dict[str, Any]:
         """Send one command (to the tab, once attached) and return its result; events met meanwhile are recorded."""

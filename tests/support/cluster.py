@@ -19,8 +19,8 @@ from app.config import Settings, load_settings
 from app.db.cluster import connect
 from app.db.schema import apply_schema
 from tests.support.names import unique
+from tests.support.processes import PAGE_STATE_SECRET, ROOT
 from tests.support.report import Report
-from tests.support.server import PAGE_STATE_SECRET, ROOT
 
 SCRIPT = ROOT / "scripts" / "cassandra"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from tests.support.server import ROOT
+from tests.support.processes import ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"
 

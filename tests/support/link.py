@@ -1,6 +1,6 @@
 """A TCP link between the driver and the real node that a test can hold, end with EOF, reset, refuse, or wrap in TLS.
 
-Like tests/support/tcp_proxy.py it runs on its own loop in a daemon thread, so the test's own loop (the one doing the
+Like bench/harness/proxy.py it runs on its own loop in a daemon thread, so the test's own loop (the one doing the
 driver's IO) is never the one forwarding. What it adds: `hold()` keeps the node's answers back (a hung node, seen
 from the driver), `eof()` closes every connection cleanly (FIN), `reset()` aborts it (RST, via SO_LINGER 0), and a
 TLS server side that records the SNI names clients sent.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from tests.support.server import ROOT
+from tests.support.processes import ROOT
 
 REPORT = ROOT / "bench" / "results" / "faults.md"
 

@@ -1,11 +1,11 @@
-"""Helpers for the rows API tests: paths with percent-encoded key segments, `where` parameters, tables of their own."""
+"""Helpers for the rows API tests: paths with percent-encoded key segments, `where` parameters, tables of their own,
+Stargate's error shape."""
 
 from __future__ import annotations
 
-import asyncio
 import urllib.parse
-from collections.abc import Awaitable, Callable
 
+import httpx
 import orjson
 from cassandra.cluster import Session
 
@@ -29,11 +29,13 @@ def create_table(cql: Session, columns: str, *, options: str = "", prefix: str =
     return name
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], *, attempts: int = 100) -> bool:
-    """Poll (the schema reaches the app's driver by its events, asynchronously); no time is asserted, only that it
-    happens within `attempts` tenths of a second."""
-    for _ in range(attempts):
-        if await check():
-            return True
-        await asyncio.sleep(0.1)
-    return False
+def assert_stargate_error(response: httpx.Response, status: int, *fragments: str) -> dict[str, object]:
+    """A JSON error in Stargate's shape (`description`, `code` = the status, `error`), naming each fragment."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["code"] == status
+    assert {"description", "code", "error"} <= set(body)
+    for fragment in fragments:
+        assert fragment in body["description"], body
+    return body

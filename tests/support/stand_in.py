@@ -18,7 +18,7 @@ import pytest
 
 from app.config import Settings, load_settings
 from astra_local.stand_in import Layout
-from tests.support.server import PAGE_STATE_SECRET, ROOT
+from tests.support.processes import PAGE_STATE_SECRET, ROOT
 
 START_TIMEOUT = 240
 

@@ -124,16 +124,6 @@ def tally(outcomes: list[Outcome]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no requests"
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]], within: float, interval: float = 0.2) -> float:
-    """Seconds until `check()` held, or TimeoutError after `within` seconds."""
-    started = time.monotonic()
-    while time.monotonic() - started < within:
-        if await check():
-            return time.monotonic() - started
-        await asyncio.sleep(interval)
-    raise TimeoutError(f"condition not met within {within} s")
-
-
 async def recovered_at(traffic: Traffic, since: float, *, quiet: float = 3.0, within: float = 60.0) -> float:
     """When the last failure after `since` ended, once `quiet` seconds of traffic have passed with only 200s."""
     deadline = since + within

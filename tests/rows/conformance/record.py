@@ -196,12 +196,19 @@ def main(argv: list[str] | None = None) -> int:
         "seed": SEED,
         "exchanges": records,
     }
-    args.out.write_text(dumps(doc, indent=2) + "\n")
-    statuses: dict[int, int] = {}
-    for r in records:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    print(f"{len(records)} exchanges into {args.out} (keyspace {ks}); statuses {dict(sorted(statuses.items()))}")
+    write_recording(doc, args.out, ks)
     return 0
+
+
+def write_recording(doc: dict[str, Any], out: Path, keyspace: str) -> None:
+    """The recording as JSON text, and a line counting its exchanges by status."""
+    out.write_text(dumps(doc, indent=2) + "\n")
+    statuses: dict[int, int] = {}
+    for r in doc["exchanges"]:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    print(
+        f"{len(doc['exchanges'])} exchanges into {out} (keyspace {keyspace}); statuses {dict(sorted(statuses.items()))}"
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.rows.conformance import schemas_scenario as scenario
-from tests.rows.conformance.jsontext import dumps, sorted_json
+from tests.rows.conformance.jsontext import sorted_json
 from tests.rows.conformance.record import (
     STARGATE_VERSION,
     VOLATILE_HEADERS,
@@ -31,6 +31,7 @@ from tests.rows.conformance.record import (
     parse_body,
     query_string,
     request_record,
+    write_recording,
 )
 from tests.rows.conformance.scenario import Exchange
 
@@ -109,11 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "schema": scenario.SCHEMA,
         "exchanges": records,
     }
-    args.out.write_text(dumps(doc, indent=2) + "\n")
-    statuses: dict[int, int] = {}
-    for r in records:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    print(f"{len(records)} exchanges into {args.out} (keyspace {ks}); statuses {dict(sorted(statuses.items()))}")
+    write_recording(doc, args.out, ks)
     return 0
 
 

@@ -1204,6 +1204,11 @@ def exchanges() -> list[Exchange]:
         errors(),
         deletes(),
     )
+    return flatten(sections)
+
+
+def flatten(sections: Iterable[Iterator[Exchange]]) -> list[Exchange]:
+    """The exchanges of every section in order; a name used twice is a mistake in the scenario."""
     out = [e for section in sections for e in section]
     names = [e.name for e in out]
     dupes = sorted({n for n in names if names.count(n) > 1})

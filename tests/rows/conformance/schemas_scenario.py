@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from tests.rows.conformance.scenario import Exchange
+from tests.rows.conformance.scenario import Exchange, flatten
 
 UNKNOWN_KS = "no_such_ks"
 
@@ -203,9 +203,4 @@ def exchanges() -> list[Exchange]:
         paths(),
         writes(),
     )
-    out = [e for section in sections for e in section]
-    names = [e.name for e in out]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"duplicate exchange names: {dupes}")
-    return out
+    return flatten(sections)

@@ -9,26 +9,21 @@ still answer the way we chose.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from app.db.schema import drop_keyspace
-from tests.rows.conformance.jsontext import dumps, loads
-from tests.support.app import API_KEY, hardened_client
+from tests.rows.conformance.jsontext import loads
+from tests.rows.conformance.replay import Deviations, Replay, json_of, judge, send, serve
 from tests.support.names import unique
 
 RECORDING = loads(Path(__file__).with_name("stargate-v2.0.51.json").read_text())
 EXCHANGES: list[dict[str, Any]] = RECORDING["exchanges"]
-BAD_TOKEN = "00000000-0000-0000-0000-000000000000"
 
 # Stargate's error texts that clients may match on: when Stargate's description opens with one, ours must too.
 STABLE_OPENINGS = (
@@ -53,7 +48,7 @@ _STRICT_READ = "its write was refused (see the exchange before), so there is no 
 _LOOSE = "accepted beyond Stargate: a form whose meaning is unambiguous (nothing Stargate accepts changes meaning)"
 _ONCE = "a key segment is percent-decoded once (RFC 3986); Stargate decodes twice and cuts ';' matrix parameters"
 _500 = "Stargate answers 500; a bad request is a 400 here"
-DEVIATIONS: dict[str, tuple[int, str] | tuple[int, str, Any]] = {
+DEVIATIONS: Deviations = {
     "page-size/not-a-number": (400, "a page-size that is not a number is a 400 naming it, not JAX-RS's 404"),
     **dict.fromkeys(
         [
@@ -149,76 +144,14 @@ DEVIATIONS: dict[str, tuple[int, str] | tuple[int, str, Any]] = {
 }
 
 
-@dataclass
-class Replay:
-    keyspace: str
-    client: httpx.AsyncClient
-    captured: dict[str, str] = field(default_factory=dict)
-
-
 @pytest.fixture(scope="module")
 async def replay(settings: Settings, cql: Session) -> AsyncIterator[Replay]:
     """The recording's schema and seed in a keyspace of its own, served with keys required for every call, as
     Stargate requires its token."""
     keyspace = unique("sgconf_")
-    cql.execute(
-        f"CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}",
-        timeout=60,
-    )
-    try:
-        for statement in [*RECORDING["schema"], *RECORDING["seed"]]:
-            cql.execute(statement.replace("{ks}", keyspace), timeout=60)
-        overrides = {"rows_keyspaces": keyspace, "protect_reads": True}
-        async with hardened_client(settings, **overrides) as client:
-            yield Replay(keyspace, client)
-    finally:
-        drop_keyspace(cql, keyspace)
-
-
-async def send(replay: Replay, exchange: dict[str, Any]) -> httpx.Response:
-    query = {
-        key: _fill(str(value), replay.captured) for key, value in exchange["query"].items() if _fillable(value, replay)
-    }
-    url = exchange["path"].replace("{ks}", replay.keyspace)
-    if query:
-        url += "?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
-    headers = dict(exchange["headers"])
-    if exchange["auth"] == "token":
-        headers["X-Cassandra-Token"] = API_KEY
-    elif exchange["auth"] == "bad":
-        headers["X-Cassandra-Token"] = BAD_TOKEN
-    body = exchange.get("body")
-    content = None if body is None else (body if isinstance(body, str) else dumps(body)).encode()
-    # The path goes out byte for byte: its percent-encodings are what some exchanges test.
-    request = replay.client.build_request(exchange["method"], url, headers=headers, content=content)
-    request.url = request.url.copy_with(raw_path=url.encode())
-    response = await replay.client.send(request)
-    for name, source in exchange.get("capture", {}).items():
-        value = _json(response).get(source) if isinstance(_json(response), dict) else None
-        if value is None:
-            replay.captured.pop(name, None)
-        else:
-            replay.captured[name] = value
-    return response
-
-
-def _fillable(value: object, replay: Replay) -> bool:
-    """A `${var}` whose capture is gone (the last page had no pageState) leaves its parameter out."""
-    text = str(value)
-    return not (text.startswith("${") and text[2:-1] not in replay.captured)
-
-
-def _fill(value: str, captured: dict[str, str]) -> str:
-    for name, found in captured.items():
-        value = value.replace("${" + name + "}", found)
-    return value
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return loads(response.text)
-    except ValueError:
-        return None
+    create = "CREATE KEYSPACE {ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+    async with serve(settings, cql, [create, *RECORDING["schema"], *RECORDING["seed"]], keyspace=keyspace) as served:
+        yield served
 
 
 def comparable(value: Any) -> Any:
@@ -231,32 +164,14 @@ def comparable(value: Any) -> Any:
     return value
 
 
-def is_error(body: Any) -> bool:
-    return isinstance(body, dict) and "description" in body and "code" in body
+def same_error(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """Where Stargate's description opens with a text clients may match on, ours opens with it too."""
+    opening = next((o for o in STABLE_OPENINGS if theirs["description"].startswith(o)), None)
+    if opening is not None:
+        assert ours["description"].startswith(opening), (ours["description"], theirs["description"])
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES, ids=[e["name"] for e in EXCHANGES])
 async def test_the_answer_is_stargates(replay: Replay, exchange: dict[str, Any]) -> None:
     response = await send(replay, exchange)
-    deviation = DEVIATIONS.get(exchange["name"])
-    if deviation is not None:
-        status, why, *body = deviation
-        assert response.status_code == status, f"{why}: {response.text}"
-        if body:
-            assert comparable(_json(response)) == comparable(body[0]), why
-        return
-    assert response.status_code == exchange["status"], response.text
-    expected = exchange["response"]
-    if exchange["response_format"] == "empty":
-        assert response.content == b""
-        return
-    ours = _json(response)
-    if is_error(expected):
-        assert is_error(ours), response.text
-        assert ours["code"] == expected["code"]
-        opening = next((o for o in STABLE_OPENINGS if expected["description"].startswith(o)), None)
-        if opening is not None:
-            assert ours["description"].startswith(opening), (ours["description"], expected["description"])
-        return
-    assert response.headers["content-type"].split(";")[0] == "application/json"
-    assert comparable(ours) == comparable(expected)
+    judge(exchange, response, json_of(response.text), DEVIATIONS, same_error=same_error, comparable=comparable)

@@ -22,27 +22,23 @@ answer differently on purpose, `DEVIATIONS` says so and why, and the test checks
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
-from app.db.schema import drop_keyspace
 from tests.rows.conformance import schemas_scenario as scenario
 from tests.rows.conformance.jsontext import dumps, loads
 from tests.rows.conformance.record import request_record
-from tests.support.app import API_KEY, hardened_client
+from tests.rows.conformance.replay import Deviations, Replay, json_of, judge, send, serve
 from tests.support.names import unique
 
 RECORDING = loads(Path(__file__).with_name("stargate-v2.0.51-schemas.json").read_text())
 EXCHANGES: list[dict[str, Any]] = RECORDING["exchanges"]
-BAD_TOKEN = "00000000-0000-0000-0000-000000000000"
 
 _ORDER = (
     "Stargate lists tables in its schema cache's order (creation order since it started: a restart reorders "
@@ -68,7 +64,7 @@ OUR_TEXT: dict[str, str] = {
 # name -> (our status, why we answer differently[, our body]). Every entry is a decision, documented in
 # docs/rows-api.md ("Schema endpoints").
 _READ_ONLY = "schema writes are out of scope: a 405 saying DDL goes through CQL (Stargate runs the DDL)"
-DEVIATIONS: dict[str, tuple[int, str] | tuple[int, str, Any]] = {
+DEVIATIONS: Deviations = {
     "paths/astra-prefix": (
         200,
         "the Astra URL shape /api/rest/v2/schemas/... is served too, as for the rows API",
@@ -101,55 +97,17 @@ def test_every_listed_name_is_an_exchange() -> None:
 # ---- the replay ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Replay:
-    keyspace: str
-    datacenter: str
-    client: httpx.AsyncClient
-
-    def fill(self, text: str) -> str:
-        return (
-            text.replace("{ks}", self.keyspace).replace("{KS}", self.keyspace.upper()).replace("{dc}", self.datacenter)
-        )
-
-    def normalise(self, text: str) -> str:
-        ks, dc = self.keyspace, self.datacenter
-        return text.replace(ks, "{ks}").replace(ks.upper(), "{KS}").replace(f'"{dc}"', '"{dc}"')
-
-
 @pytest.fixture(scope="module")
 async def replay(settings: Settings, cql: Session) -> AsyncIterator[Replay]:
     """The scenario's keyspaces and schema on our node, served with keys required for reads, as Stargate requires
     its token."""
     keyspace = unique("sgschema_")
     datacenter = str(cql.execute("SELECT data_center FROM system.local").one()["data_center"])
-    names = [keyspace, f"{keyspace}_simple"]
-    try:
-        for statement in [*scenario.KEYSPACES, *scenario.SCHEMA]:
-            filled = statement.replace("{ks}", keyspace).replace("{dc}", datacenter)
-            cql.execute(filled, timeout=60)
-        overrides = {"rows_keyspaces": ",".join(names), "protect_reads": True}
-        async with hardened_client(settings, **overrides) as client:
-            yield Replay(keyspace, datacenter, client)
-    finally:
-        for name in names:
-            drop_keyspace(cql, name)
-
-
-async def send(replay: Replay, exchange: dict[str, Any]) -> httpx.Response:
-    url = replay.fill(exchange["path"])
-    if exchange["query"]:
-        url += "?" + urllib.parse.urlencode(exchange["query"], quote_via=urllib.parse.quote)
-    headers = dict(exchange["headers"])
-    if exchange["auth"] == "token":
-        headers["X-Cassandra-Token"] = API_KEY
-    elif exchange["auth"] == "bad":
-        headers["X-Cassandra-Token"] = BAD_TOKEN
-    body = exchange.get("body")
-    content = None if body is None else (body if isinstance(body, str) else dumps(body)).encode()
-    request = replay.client.build_request(exchange["method"], url, headers=headers, content=content)
-    request.url = request.url.copy_with(raw_path=url.encode())  # the path byte for byte (%20, %22)
-    return await replay.client.send(request)
+    statements = [*scenario.KEYSPACES, *scenario.SCHEMA]
+    async with serve(
+        settings, cql, statements, keyspace=keyspace, datacenter=datacenter, also=[f"{keyspace}_simple"]
+    ) as served:
+        yield served
 
 
 def _by_name(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -168,32 +126,14 @@ def comparable(name: str, value: Any) -> Any:
     return {"data": items} if wrapped else items
 
 
-def is_error(body: Any) -> bool:
-    return isinstance(body, dict) and "description" in body and "code" in body
-
-
 @pytest.mark.parametrize("exchange", EXCHANGES, ids=[e["name"] for e in EXCHANGES])
 async def test_the_answer_is_stargates(replay: Replay, exchange: dict[str, Any]) -> None:
     name = exchange["name"]
     response = await send(replay, exchange)
-    ours = loads(replay.normalise(response.text)) if response.content else None
-    deviation = DEVIATIONS.get(name)
-    if deviation is not None:
-        status, why, *body = deviation
-        assert response.status_code == status, f"{why}: {response.text}"
-        if body:
-            assert ours == body[0], why
-        return
-    assert response.status_code == exchange["status"], response.text
-    expected = exchange["response"]
-    if exchange["response_format"] == "empty":
-        assert response.content == b""
-        return
-    if is_error(expected):
-        assert is_error(ours), response.text
-        assert ours["code"] == expected["code"]
+    ours = json_of(replay.normalise(response.text)) if response.content else None
+
+    def same_error(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
         if name not in OUR_TEXT:
-            assert ours["description"] == expected["description"]
-        return
-    assert response.headers["content-type"].split(";")[0] == "application/json"
-    assert comparable(name, ours) == comparable(name, expected)
+            assert ours["description"] == theirs["description"]
+
+    judge(exchange, response, ours, DEVIATIONS, same_error=same_error, comparable=partial(comparable, name))

@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 
 from app.encoding import json_response
 from app.models import Animal
-from bench.baselines.shared import animal_row, deps, make_lifespan
+from bench.targets.baselines.shared import animal_row, deps, make_lifespan
 
 # Always libev: its session.execute on the loop thread cannot work with the driver IO on that same loop.
 app = FastAPI(title="BASELINE (b): blocking calls in async def", lifespan=make_lifespan(loop_io=False))

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from app.encoding import json_response
 from app.models import Animal
-from bench.baselines.shared import animal_row, deps, lifespan
+from bench.targets.baselines.shared import animal_row, deps, lifespan
 
 app = FastAPI(title="BASELINE (c): thread-pool endpoints", lifespan=lifespan)
 

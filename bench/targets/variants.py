@@ -1,8 +1,9 @@
 """MEASUREMENT ONLY: the service with a per-request cut undone (or tried), or some middleware left out, so that each
 is priced against the service in the same run. The service itself carries no bench hooks: these patch app.db from
-here, reversibly (`patched(...)`), for bench/inproc.py, or for good in a service process (`bench.variants:app`).
+here, reversibly (`patched(...)`), for bench/targets/inproc.py, or for good in a service process
+(`bench.targets.variants:app`).
 
-Environment of `bench.variants:app`: `BENCH_UNDO` / `BENCH_DO` (comma-separated names below) and
+Environment of `bench.targets.variants:app`: `BENCH_UNDO` / `BENCH_DO` (comma-separated names below) and
 `BENCH_DROP_MIDDLEWARE` (middleware class names, comma-separated, or `all`).
 
 Cuts that can be undone (`BENCH_UNDO`):
@@ -154,7 +155,7 @@ def build() -> Any:
 
 
 def __getattr__(name: str) -> Any:
-    """`bench.variants:app` for uvicorn, built on first access (importing this module builds nothing)."""
+    """`bench.targets.variants:app` for uvicorn, built on first access (importing this module builds nothing)."""
     if name == "app":
         globals()["app"] = built = build()
         return built

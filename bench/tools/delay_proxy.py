@@ -1,8 +1,8 @@
 """A TCP proxy that delays every answer from Cassandra by a fixed time: a database that is not on this machine.
 
-Usage: python -m bench.delay_proxy LISTEN_PORT TARGET_PORT DELAY_MS (on 127.0.0.1). Requests pass at once;
+Usage: python -m bench.tools.delay_proxy LISTEN_PORT TARGET_PORT DELAY_MS (on 127.0.0.1). Requests pass at once;
 answers are held DELAY_MS, in order, so each round trip to Cassandra takes DELAY_MS longer. Runs until SIGTERM or
-SIGINT. The proxy itself is tests/support/tcp_proxy.py's TcpProxy (here on a uvloop loop), the one the tests cut.
+SIGINT. The proxy itself is bench/harness/proxy.py's TcpProxy (here on a uvloop loop), the one the tests cut.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 import uvloop
 
-from tests.support.tcp_proxy import TcpProxy
+from bench.harness.proxy import TcpProxy
 
 
 def main(argv: list[str]) -> None:

@@ -1,13 +1,13 @@
 """Bulk ingest, measured: 1,000,000 NDJSON rows through the service, and through the driver alone, side by side.
 
-    python -m bench.ingest [--rows 1000000] [--concurrency 64] [--repeats 1]
+    python -m bench.sections.ingest [--rows 1000000] [--concurrency 64] [--repeats 1]
 
 Both load the same NDJSON file into a table of the same shape (one each, emptied first), with the same prepared
 INSERT text, the same write consistency and the same number of writes in flight:
 
 * the service: one `POST /v2/keyspaces/bench/ingest_service` with `Content-Type: application/x-ndjson`, the file
-  streamed from disk in 64 KiB chunks, against a uvicorn subprocess (1 worker, uvloop, httptools, as bench/run.py
-  runs every HTTP variant) with ROWS_INGEST_CONCURRENCY set to the concurrency;
+  streamed from disk in 64 KiB chunks, against a uvicorn subprocess (1 worker, uvloop, httptools, as every HTTP variant
+  of the benchmark) with ROWS_INGEST_CONCURRENCY set to the concurrency;
 * the driver alone: this process reads the same file line by line, parses each line with orjson and writes it with
   `cassandra.concurrent.execute_concurrent_with_args` at the same concurrency (results not kept).
 
@@ -25,9 +25,7 @@ import datetime
 import os
 import platform
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,9 +42,11 @@ from app.config import load_settings
 from app.db.cluster import connect, default_consistency
 from app.db.schema import apply_schema
 from bench import dataset
+from bench.harness.common import LOGS, PYTHON, RESULTS, ROOT, log
+from bench.harness.context import Context
+from bench.harness.service import Service, start, stop
+from bench.report.ingest import markdown
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 SERVICE_TABLE, DRIVER_TABLE = "ingest_service", "ingest_driver"
 COLUMNS = ("id", "part", "label", "score", "active")
 SHAPE = "id text, part int, label text, score int, active boolean, PRIMARY KEY ((id), part)"
@@ -54,10 +54,6 @@ ROWS_PER_PARTITION = 10
 CHUNK = 65536
 WARM_ROWS = 5000
 TARGET = 0.5
-
-
-def log(message: str) -> None:
-    print(f"==> {message}", flush=True)
 
 
 def write_rows(path: Path, rows: int, *, start: int = 0) -> None:
@@ -82,81 +78,14 @@ def insert_cql(table: str) -> str:
     return f"INSERT INTO {dataset.KEYSPACE}.{table} ({names}) VALUES ({marks}) USING TTL ? AND TIMESTAMP ?"
 
 
-# ---- the service -----------------------------------------------------------------------------------------------
+# ---- the service ----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Service:
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def status(self, key: str) -> float:
-        """A `/proc/<pid>/status` field in MiB (VmRSS, VmHWM)."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-        raise KeyError(key)
-
-    def reset_peak(self) -> None:
-        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")  # VmHWM := the current RSS
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_service(concurrency: int, log_path: Path) -> Service:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASTRA_DB_", "CASSANDRA_", "ROWS_"))}
-    env.update(
-        CASSANDRA_KEYSPACE=dataset.KEYSPACE,
-        ROWS_KEYSPACES=dataset.KEYSPACE,
-        ROWS_INGEST_CONCURRENCY=str(concurrency),
-        PAGE_STATE_SECRET="bench-only-page-state-secret-0123456789",
-        LOG_LEVEL="warning",
-        ALLOW_ANONYMOUS_WRITES="true",  # the benchmark measures the data path, not auth (as bench/run.py)
-    )
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    command += [
-        "--workers",
-        "1",
-        "--loop",
-        "uvloop",
-        "--http",
-        "httptools",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    with log_path.open("wb") as handle:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-    service = Service(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the service exited with {process.returncode}; see {log_path}")
-        try:
-            if httpx.get(f"{service.url}/healthz", timeout=1).status_code == 200:
-                return service
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the service did not start; see {log_path}")
-
-
-def stop_service(service: Service) -> None:
-    service.process.terminate()
-    try:
-        service.process.wait(30)
-    except subprocess.TimeoutExpired:
-        service.process.kill()
-        service.process.wait()
+def start_service(concurrency: int) -> Service:
+    """The shipped app, serving the benchmark's keyspace to the rows API, ROWS_INGEST_CONCURRENCY writes in flight."""
+    env = {"ROWS_KEYSPACES": dataset.KEYSPACE, "ROWS_INGEST_CONCURRENCY": str(concurrency)}
+    LOGS.mkdir(parents=True, exist_ok=True)
+    return start("the service", "app.main:app", LOGS, tag="-ingest", strip=("ASTRA_DB_", "CASSANDRA_", "ROWS_"), **env)
 
 
 @dataclass
@@ -182,12 +111,12 @@ def post(service: Service, path: Path) -> dict[str, object]:
 
 def through_service(service: Service, path: Path, rows: int) -> Run:
     service.reset_peak()
-    before = service.status("VmRSS")
+    before = service.rss_mb("VmRSS")
     cpu = service.cpu_seconds()
     started = time.perf_counter()
     answer = post(service, path)
     seconds = time.perf_counter() - started
-    peak = service.status("VmHWM")
+    peak = service.rss_mb("VmHWM")
     if answer["written"] != rows:
         raise RuntimeError(f"the service wrote {answer['written']} rows of {rows}")
     return Run(
@@ -272,7 +201,7 @@ def main() -> None:
         write_rows(warm, WARM_ROWS, start=args.rows)  # other keys: the warm-up rows are not counted again
         log(f"{args.rows:,} rows in {body} ({body.stat().st_size / 1e6:.0f} MB); concurrency {args.concurrency}")
 
-        service = start_service(args.concurrency, work / "service.log")
+        service = start_service(args.concurrency)
         post(service, warm)
         list(execute_concurrent_with_args(session, session.prepare(insert_cql(DRIVER_TABLE)), parameters(warm)))
         runs: dict[str, list[Run]] = {"driver": [], "service": []}
@@ -288,18 +217,18 @@ def main() -> None:
             spot_check(session, args.rows)
     finally:
         if service is not None:
-            stop_service(service)
+            stop([service])
         cluster.shutdown()
         shutil.rmtree(work, ignore_errors=True)
-    report(args, runs)
+    write(args, runs)
 
 
-def median_run(runs: list[Run]) -> Run:
+def median_of(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda run: run.rows_per_second)[len(runs) // 2]
 
 
-def report(args: argparse.Namespace, runs: dict[str, list[Run]]) -> None:
-    driver, service = median_run(runs["driver"]), median_run(runs["service"])
+def write(args: argparse.Namespace, runs: dict[str, list[Run]]) -> None:
+    driver, service = median_of(runs["driver"]), median_of(runs["service"])
     ratio = service.rows_per_second / driver.rows_per_second
     results = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -317,42 +246,14 @@ def report(args: argparse.Namespace, runs: dict[str, list[Run]]) -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
-    lines = [
-        "# Bulk ingest: NDJSON through the service against the driver alone",
-        "",
-        f"Measured {results['date']} on {os.cpu_count()} CPUs shared with the Cassandra node, by `python -m "
-        f"bench.ingest`: {args.rows:,} rows (10 per partition; text, int, boolean columns), "
-        f"{args.concurrency} writes in flight in both variants, {args.repeats} run(s) of each, alternating"
-        + (" (medians)." if args.repeats > 1 else "."),
-        "",
-        "| variant | rows/s | seconds | CPU s (client or service process) | RSS growth, MiB |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for run in (driver, service):
-        growth = (
-            f"{run.rss_growth_mb:.1f} ({run.rss_before_mb:.0f} -> {run.rss_peak_mb:.0f})"
-            if run.rss_growth_mb is not None
-            else "-"
-        )
-        cpu = f"{run.cpu_seconds:.1f}" if run.cpu_seconds is not None else "-"
-        lines.append(f"| {run.variant} | {run.rows_per_second:,.0f} | {run.seconds:.1f} | {cpu} | {growth} |")
-    verdict = "met" if ratio >= TARGET else "not met"
-    lines += [
-        "",
-        f"Ratio service / driver alone: **{ratio:.2f}x** (target >= {TARGET}x: {verdict}).",
-        "",
-        "RSS growth is the service's VmHWM during its ingest, after a reset through /proc/<pid>/clear_refs, less its "
-        "VmRSS when the ingest began (after a warm-up ingest). The driver-alone variant runs in the benchmark's own "
-        "process and parses the same file with orjson; the service also validates every line as a single POST would.",
-        "",
-    ]
-    if len(runs["service"]) > 1:
-        lines.append("Every run (rows/s): ")
-        for name, variant in runs.items():
-            lines.append(f"- {name}: " + ", ".join(f"{run.rows_per_second:,.0f}" for run in variant))
-        lines.append("")
-    args.out.with_suffix(".md").write_text("\n".join(lines))
+    args.out.with_suffix(".md").write_text(markdown(results, asdict(driver), asdict(service)))
     log(f"ratio {ratio:.2f}x; service RSS growth {service.rss_growth_mb:.1f} MiB; {args.out}.md")
+
+
+def run(ctx: Context) -> None:
+    """In a process of its own: the driver-alone variant runs in it, and its CPU is measured there."""
+    log("ingest: python -m bench.sections.ingest (1,000,000 NDJSON rows, service and driver alone)")
+    subprocess.run([PYTHON, "-m", "bench.sections.ingest"], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

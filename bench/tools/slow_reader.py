@@ -1,6 +1,6 @@
 """A client that reads a stream at about RATE bytes/s for SECONDS and then hangs up (the slow-consumer case).
 
-Usage: python -m bench.slow_reader URL RATE SECONDS. Prints {"bytes": n, "seconds": s}.
+Usage: python -m bench.tools.slow_reader URL RATE SECONDS. Prints {"bytes": n, "seconds": s}.
 """
 
 from __future__ import annotations

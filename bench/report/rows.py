@@ -7,19 +7,16 @@ from typing import Any
 
 import orjson
 
-from bench.report import _find, _ratio, _verdict
-
-
-def _x(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
+from bench.report import plots
+from bench.report.tables import find, ratio, target_table, times, verdict
 
 
 def targets(rows: dict[str, Any], ingest: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
     """(what, target, measured, verdict) for every target of the rows API issue."""
     requests, streams, peer = rows.get("requests", []), rows.get("streams", []), rows.get("stargate", [])
     out: list[tuple[str, str, str, str]] = []
-    sample = _find(requests, variant="a: sample point read")
-    point = _find(requests, variant="a: rows point read")
+    sample = find(requests, variant="a: sample point read")
+    point = find(requests, variant="a: rows point read")
     if sample and point:
         extra = point["cpu_ms"] / sample["cpu_ms"] - 1
         out.append(
@@ -27,29 +24,29 @@ def targets(rows: dict[str, Any], ingest: dict[str, Any] | None) -> list[tuple[s
                 "rows point read CPU vs sample endpoint's",
                 "within +10%",
                 f"{extra:+.1%}",
-                _verdict(extra, 0.10, at_most=True),
+                verdict(extra, 0.10, at_most=True),
             )
         )
     for count in (100_000, 1_000_000):
-        ours = _find(streams, variant="a: rows API NDJSON", rows=count)
-        driver = _find(streams, variant="d: driver alone (our bridge)", rows=count)
-        ratio = _ratio(ours["rows_per_s"] if ours else None, driver["rows_per_s"] if driver else None)
-        out.append((f"rows NDJSON stream of {count:,} vs driver alone", ">= 0.8x", _x(ratio), _verdict(ratio, 0.8)))
+        ours = find(streams, variant="a: rows API NDJSON", rows=count)
+        driver = find(streams, variant="d: driver alone (our bridge)", rows=count)
+        factor = ratio(ours["rows_per_s"] if ours else None, driver["rows_per_s"] if driver else None)
+        out.append((f"rows NDJSON stream of {count:,} vs driver alone", ">= 0.8x", times(factor), verdict(factor, 0.8)))
     for work, target, stretch in (("point read", 0.5, 1.0), ("1,000-row page", 1.0, None)):
-        ours, theirs = _find(peer, variant="a: rows API", work=work), _find(peer, variant="Stargate", work=work)
-        ratio = _ratio(ours["rps"] if ours else None, theirs["rps"] if theirs else None)
-        shown = _x(ratio) if peer else "not run (--stargate)"
-        verdict = _verdict(ratio, target) if peer else "not measured"
-        if stretch and ratio is not None:
-            verdict += f"; stretch {stretch}x: {_verdict(ratio, stretch)}"
-        out.append((f"rows {work} req/s vs warm Stargate", f">= {target}x", shown, verdict))
+        ours, theirs = find(peer, variant="a: rows API", work=work), find(peer, variant="Stargate", work=work)
+        factor = ratio(ours["rps"] if ours else None, theirs["rps"] if theirs else None)
+        shown = times(factor) if peer else "not run (--stargate)"
+        judged = verdict(factor, target) if peer else "not measured"
+        if stretch and factor is not None:
+            judged += f"; stretch {stretch}x: {verdict(factor, stretch)}"
+        out.append((f"rows {work} req/s vs warm Stargate", f">= {target}x", shown, judged))
     if ingest:
         out.append(
             (
                 f"bulk ingest of {ingest['rows']:,} NDJSON rows vs driver alone",
                 ">= 0.5x, flat memory",
                 f"{ingest['ratio']:.2f}x, RSS +{ingest['service_rss_growth_mb']:.1f} MiB",
-                _verdict(ingest["ratio"], 0.5),
+                verdict(ingest["ratio"], 0.5),
             )
         )
     return out
@@ -67,11 +64,7 @@ def markdown(results: dict[str, Any], ingest: dict[str, Any] | None) -> str:
         "CPU is the HTTP process's user+system time per request (all threads), database CPU is the Cassandra "
         "node's (Stargate: its coordinator with embedded Cassandra 4.0).",
         "",
-        "## Targets",
-        "",
-        "| what | target | measured | verdict |",
-        "| --- | --- | --- | --- |",
-        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in targets(rows, ingest)),
+        *target_table(targets(rows, ingest)),
         "",
         "## Requests (wrk, keys at random among 10,000 Point animals; the page is the first 1,000 of 100,000 plants)",
         "",
@@ -103,29 +96,16 @@ def markdown(results: dict[str, Any], ingest: dict[str, Any] | None) -> str:
 
 
 def plot(rows: dict[str, Any], out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     requests = rows.get("requests", []) + [
         dict(r, variant=f"{r['variant']}, {r['work']}") for r in rows.get("stargate", [])
     ]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
-    left.barh([f"{r['variant']} c={r['concurrency']}" for r in requests], [r["rps"] for r in requests])
-    left.invert_yaxis()
-    left.set_xlabel("requests/s")
-    left.set_title("point reads and 1,000-row pages")
-    left.tick_params(axis="y", labelsize=7)
     streams = rows.get("streams", [])
-    right.barh([f"{r['variant']}\n{r['rows']:,}" for r in streams], [r["rows_per_s"] for r in streams])
-    right.invert_yaxis()
-    right.set_xlabel("rows/s")
-    right.set_title("NDJSON streams")
-    right.tick_params(axis="y", labelsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "rows.png", dpi=110)
-    plt.close(fig)
+    fig, (left, right) = plots.pyplot().subplots(1, 2, figsize=(13, 4.5))
+    labels = [f"{r['variant']} c={r['concurrency']}" for r in requests]
+    plots.barh(left, labels, [r["rps"] for r in requests], xlabel="requests/s", title="point reads and 1,000-row pages")
+    labels = [f"{r['variant']}\n{r['rows']:,}" for r in streams]
+    plots.barh(right, labels, [r["rows_per_s"] for r in streams], xlabel="rows/s", title="NDJSON streams")
+    plots.save(fig, out / "rows.png")
 
 
 def write(results: dict[str, Any], out: Path) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import statistics
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,12 @@ import httpx
 
 from app.config import load_settings
 from bench import dataset
-from bench.run import Service, client, curl_stream, log, median_run, node_cpu_s, node_pid, wrk
+from bench.harness.common import log
+from bench.harness.context import Context
+from bench.harness.load import client, measure, median_run, streamed, wrk
+from bench.harness.node import node_cpu_s, node_pid
+from bench.harness.service import Service
+from bench.targets.http import OURS
 
 ROUNDS = 3
 POINT = ("sample point read", "read.lua"), ("rows point read", "rows_read.lua")
@@ -54,16 +59,6 @@ def token(value: str | None) -> Iterator[None]:
             os.environ["BENCH_TOKEN"] = before
 
 
-def measure(url: str, script: str, concurrency: int, seconds: float, cpu: Any, db_cpu: Any) -> dict[str, float]:
-    """One wrk run, with the HTTP process's and the database's CPU per request over exactly that run."""
-    http0, db0 = cpu(), db_cpu()
-    measured = wrk(url, script, concurrency, seconds)
-    done = max(1, measured["requests"])
-    measured["cpu_ms"] = (cpu() - http0) * 1000 / done
-    measured["db_cpu_ms"] = (db_cpu() - db0) * 1000 / done
-    return measured
-
-
 def summarise(runs: list[dict[str, float]]) -> dict[str, float]:
     """Medians over the rounds; noise on shared cores only adds CPU, so the minimum is kept beside them."""
     return {
@@ -96,8 +91,10 @@ def point_and_page(ours: Service, seconds: float, results: dict[str, Any]) -> No
     for round_ in range(ROUNDS):
         order = POINT if round_ % 2 == 0 else POINT[::-1]
         for name, script in order:
-            runs[name].append(measure(ours.url, script, 64, seconds, ours.cpu_seconds, db_cpu))
-        runs["rows 1,000-row page"].append(measure(ours.url, "rows_page.lua", 16, seconds, ours.cpu_seconds, db_cpu))
+            runs[name].append(measure(partial(wrk, ours.url, script, 64, seconds), ours.cpu_seconds, db_cpu))
+        runs["rows 1,000-row page"].append(
+            measure(partial(wrk, ours.url, "rows_page.lua", 16, seconds), ours.cpu_seconds, db_cpu)
+        )
     table = results.setdefault("rows", {}).setdefault("requests", [])
     for name, measured in runs.items():
         concurrency = 16 if "page" in name else 64
@@ -113,17 +110,10 @@ def streams(ours: Service, results: dict[str, Any]) -> None:
             ("a: rows API NDJSON", f"/v2/keyspaces/bench/plants/{genus}?format=ndjson"),
             ("a: sample endpoint NDJSON", f"/plant/{genus}?format=ndjson"),
         ):
-            measured_runs, growth = [], []
-            for _ in range(STREAM_REPEATS[count]):
-                time.sleep(1)
-                idle = ours.rss_mb()
-                ours.reset_peak()
-                measured_runs.append(curl_stream(ours.url + path))
-                growth.append(ours.rss_mb("VmHWM") - idle)
-            measured = median_run(measured_runs, "seconds")
+            measured, growth, runs = streamed(ours, path, STREAM_REPEATS[count])
             entry = {"variant": label, "rows": count, **measured, "rows_per_s": count / measured["seconds"]}
-            table.append(entry | {"rss_growth_mb": max(growth), "runs": len(measured_runs)})
-            log(f"rows bench, stream {count:,} {label}: {entry['rows_per_s']:,.0f} rows/s, +{max(growth):.1f} MB")
+            table.append(entry | {"rss_growth_mb": growth, "runs": runs})
+            log(f"rows bench, stream {count:,} {label}: {entry['rows_per_s']:,.0f} rows/s, +{growth:.1f} MB")
         driver = median_run(
             [client("driver", "stream", "--genus", genus) for _ in range(STREAM_REPEATS[count])], "rows_per_s"
         )
@@ -181,7 +171,7 @@ def stargate(ours: Service, seconds: float, warmup: float, results: dict[str, An
             for side, base, sent, cpu, db in sides if round_ % 2 == 0 else sides[::-1]:
                 with token(sent):
                     runs.setdefault(f"{side}|{name}|{concurrency}", []).append(
-                        measure(base, script, concurrency, seconds, cpu, db)
+                        measure(partial(wrk, base, script, concurrency, seconds), cpu, db)
                     )
     table = results.setdefault("rows", {}).setdefault("stargate", [])
     for key, measured in runs.items():
@@ -189,3 +179,11 @@ def stargate(ours: Service, seconds: float, warmup: float, results: dict[str, An
         table.append({"variant": side, "work": name, "concurrency": int(level), **summarise(measured)})
         log(f"stargate bench, {side} {name} c={level}: {table[-1]['rps']:,.0f} req/s")
     results["rows"]["stargate_warmup_s"] = warmup
+
+
+def run(ctx: Context) -> None:
+    ours = ctx.shared[OURS]
+    point_and_page(ours, ctx.args.seconds, ctx.results)
+    streams(ours, ctx.results)
+    if ctx.args.stargate:
+        stargate(ours, ctx.args.seconds, ctx.args.stargate_warmup, ctx.results)

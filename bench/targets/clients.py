@@ -1,6 +1,6 @@
 """(d) the driver alone through our bridge, and (e) acsylla alone: the same work with no HTTP, as a separate process.
 
-Usage: python -m bench.clients {driver,acsylla,sync-driver} {read,write,stream} [--concurrency N] [--seconds S]
+Usage: python -m bench.targets.clients {driver,acsylla,sync-driver} {read,write,stream} [--concurrency N] [--seconds S]
 [--genus G]. Prints one JSON object: rps and latency percentiles, or rows/s and time to first page.
 """
 
@@ -25,7 +25,9 @@ from app.db.cluster import connect, connection_class_for, default_consistency
 from app.db.database import Database
 from app.db.statements import CQL
 from app.models import Animal
-from bench import dataset, split
+from bench import dataset
+from bench.harness.processes import process_cpu_s
+from bench.tools import cpu_split as split
 
 Op = Callable[[int], Awaitable[object]]
 
@@ -39,7 +41,8 @@ async def closed_loop(
 ) -> dict[str, Any]:
     """`concurrency` workers, each issuing the next request as soon as the last one answered, for `seconds`.
 
-    With `per_thread`, also this process's CPU and context switches per request, by thread role (bench/split.py);
+    With `per_thread`, also this process's CPU and context switches per request, by thread role
+    (bench/tools/cpu_split.py);
     with `node_pid`, the Cassandra node's CPU per request. "measuring" goes to stderr as the timed part starts, so a
     profiler can attach for exactly that part."""
     latencies: list[float] = []
@@ -59,11 +62,11 @@ async def closed_loop(
     sys.stderr.write("measuring\n")
     sys.stderr.flush()
     threads = split.sample(os.getpid()) if per_thread else {}
-    db_cpu = split.process_cpu_s(node_pid) if node_pid else 0.0
+    db_cpu = process_cpu_s(node_pid) if node_pid else 0.0
     began, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
-    db_cpu = split.process_cpu_s(node_pid) - db_cpu if node_pid else 0.0
+    db_cpu = process_cpu_s(node_pid) - db_cpu if node_pid else 0.0
     latencies.sort()
     result: dict[str, Any] = {
         "requests": len(latencies),

@@ -3,9 +3,10 @@
 Two kinds of trouble, one proxy:
 
 - cut: `cut()` resets every open connection and stops listening, so new connections are refused as if the node were
-  gone; `resume()` listens again on the same address (tests/test_errors.py, tests/test_streaming.py).
+  gone; `resume()` listens again on the same address (tests/test_errors.py,
+  tests/test_streaming.py; the tests import it from here).
 - distance: with `delay` (seconds), requests pass at once and every answer from the target is held `delay`, in
-  order, so each round trip takes `delay` longer: a database that is not on this machine (bench/delay_proxy.py).
+  order, so each round trip takes `delay` longer: a database that is not on this machine (bench/tools/delay_proxy.py).
 
 It runs its own event loop in a daemon thread, so a test may block (start a subprocess, use a sync client) while
 the proxy keeps forwarding. Whichever side of a proxied connection ends first ends both (an answer still being
@@ -37,7 +38,7 @@ class TcpProxy:
         loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
     ) -> None:
         """Forward listen_host:listen_port (0: any free port, see `.port`) to target_host:target_port, answers
-        held `delay` seconds. `loop_factory` makes the proxy's loop (bench/delay_proxy.py passes uvloop's)."""
+        held `delay` seconds. `loop_factory` makes the proxy's loop (bench/tools/delay_proxy.py passes uvloop's)."""
         self.listen_host = listen_host
         self.target = (target_host, target_port)
         self.delay = delay

@@ -1,4 +1,5 @@
-"""Which orjson pattern frames a page fastest: one `dumps` per page, or one per row (issue 3 asks to measure it)."""
+"""Which orjson pattern frames a page fastest: one `dumps` per page, or one per row (what app/encoding.py's
+ndjson_page was chosen by)."""
 
 from __future__ import annotations
 

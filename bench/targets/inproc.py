@@ -1,5 +1,5 @@
 """(d) the driver alone, variant against variant in one process: libev or loop IO, protocol v4 or v5, and each
-per-request cut of app.db undone (bench/variants.py), on the same node, interleaved round by round.
+per-request cut of app.db undone (bench/targets/variants.py), on the same node, interleaved round by round.
 
 Separate processes measured one after the other are at the mercy of whatever else two shared cores run meanwhile;
 here every variant runs SECONDS at a time, in a fresh random order each round, ROUNDS times, in one process with
@@ -8,7 +8,7 @@ all its Clusters connected, so the noise falls on all of them alike. CPU is this
 ever adds CPU time, so a variant's minimum over the rounds is the steadier estimate of its own cost; the median is
 reported beside it.
 
-Usage: python -m bench.inproc [--seconds 2] [--rounds 8] [--concurrency 64] [--node-pid PID]; prints JSON rows.
+Usage: python -m bench.targets.inproc [--seconds 2] [--rounds 8] [--concurrency 64] [--node-pid PID]; prints JSON rows.
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ from app.db.cluster import connect, default_consistency
 from app.db.database import Database
 from app.db.loop_connection import LoopConnection
 from app.db.statements import Statements, prepare_statements
-from bench import dataset, split, variants
+from bench import dataset
+from bench.harness.processes import process_cpu_s
+from bench.targets import variants
+from bench.tools import cpu_split as split
 
 
 @dataclass
@@ -118,11 +121,11 @@ async def main(seconds: float, rounds: int, concurrency: int, node_pid: int | No
                 with variants.patched(variant.undo):
                     threads = split.sample(os.getpid())
                     gc_seconds, gc_runs = clock.seconds, clock.collections
-                    cpu, db_cpu = time.process_time(), split.process_cpu_s(node_pid) if node_pid else 0.0
+                    cpu, db_cpu = time.process_time(), process_cpu_s(node_pid) if node_pid else 0.0
                     chosen = unpaged if "point-unpaged" in variant.tried else st
                     done, elapsed = await closed_loop(db, chosen, concurrency, seconds)
                     cpu = time.process_time() - cpu
-                    db_cpu = split.process_cpu_s(node_pid) - db_cpu if node_pid else 0.0
+                    db_cpu = process_cpu_s(node_pid) - db_cpu if node_pid else 0.0
                     names = {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
                     per_thread = split.per_request(threads, split.sample(os.getpid()), names, done)
                 run: dict[str, Any] = {"requests": done, "rps": done / elapsed, "cpu_ms": cpu * 1000 / max(1, done)}
@@ -148,7 +151,7 @@ async def main(seconds: float, rounds: int, concurrency: int, node_pid: int | No
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.inproc")
+    parser = argparse.ArgumentParser(prog="python -m bench.targets.inproc")
     parser.add_argument("--seconds", type=float, default=2)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--concurrency", type=int, default=64)

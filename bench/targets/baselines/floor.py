@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app import repository
 from app.encoding import json_response
 from app.models import Animal
-from bench.baselines.shared import lifespan
+from bench.targets.baselines.shared import lifespan
 
 app = FastAPI(
     title="REFERENCE (f): bare FastAPI route over the bridge",

@@ -2,13 +2,12 @@
 
 Read from /proc/<pid>/task/<tid>/{stat,status} before and after a measured run: user + system CPU time, voluntary
 and involuntary context switches. A second run of the same load under `py-spy record --gil --threads` says which
-thread held the GIL for how long and in which frames. Used by bench/run.py (`split` section) for the HTTP variants
-and by bench/clients.py (`--split`) on itself for the driver alone.
+thread held the GIL for how long and in which frames. Used by bench/sections/split.py for the HTTP variants
+and by bench/targets/clients.py (`--split`) on itself for the driver alone.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TICK = os.sysconf("SC_CLK_TCK")
+from bench.harness.processes import TICK
+
 # Python thread names (threading.Thread.name) of the driver's own threads, as py-spy dump reports them.
 ROLES = (
     ("MainThread", "event loop (main thread)"),
@@ -55,12 +55,6 @@ def sample(pid: int) -> dict[int, ThreadStat]:
             int(switches.get("nonvoluntary", 0)),
         )
     return out
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a whole process (all threads, dead ones too), e.g. the Cassandra node."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def role(name: str) -> str:
