@@ -245,6 +245,27 @@ async def test_a_changed_password_refuses_the_old_one_and_accepts_the_new(
     (await identities.session_for(credential(role.username, "changed-secret"))).release()
 
 
+async def test_a_dropped_roles_session_closes_when_the_driver_reopens_its_pool(
+    make_identities: MakeIdentities, make_role: MakeRole, superuser: Session, service_cluster: Cluster
+) -> None:
+    """What `Cluster.on_up` does to every session when a node comes back: reopen its pool. A refused login then
+    closes the caller's session (and is remembered), where the driver's pool would retry at once, forever."""
+    role = make_role()
+    identities = make_identities()
+    lease = await identities.session_for(role)
+    session = lease.session
+    lease.release()
+    superuser.execute(f"DROP ROLE {role.username}")
+    host = next(iter(service_cluster.metadata.all_hosts()))
+    assert session.add_or_renew_pool(host, is_host_addition=False) is None  # never decides whether a node is up
+    await until(lambda: session.is_shutdown, 20, "the refused session shut down")
+    await until(lambda: len(identities) == 0, 20, "the refused session out of the cache")
+    with pytest.raises(CredentialsRefused):
+        await identities.session_for(role)
+    assert identities.logins == 1  # refused from memory, without a new login
+    assert all(h.is_up for h in service_cluster.metadata.all_hosts())
+
+
 async def change_password(superuser: Session, role: str, password: str) -> None:
     """ALTER ROLE ... WITH PASSWORD, as soon as Cassandra allows it: it refuses a change within 5 s of the last."""
     for _ in range(100):
