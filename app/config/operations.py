@@ -40,6 +40,37 @@ class AccessSettings(BaseModel):
         default=False, description="require an API key for reads and /metrics too (probes and docs stay open)"
     )
 
+    # added by sessions
+    identity_sessions: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="pass-through identity: at most this many per-credential driver sessions stay open (least "
+        "recently used closed first), one connection per node each",
+    )
+    identity_idle_seconds: float = Field(
+        default=300.0, gt=0, le=86_400, description="a credential's session unused this long is closed"
+    )
+    identity_max_age_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        le=604_800,
+        description="a credential's session older than this logs in again at its next use: how long a dropped role "
+        "or changed password can still use a session opened before",
+    )
+    identity_refused_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="credentials Cassandra refused are refused again for this long without a new login",
+    )
+    identity_logins_per_second: float = Field(
+        default=10.0, gt=0, le=10_000, description="logins of new credentials per second, for the whole process"
+    )
+    identity_logins_per_address_per_second: float = Field(
+        default=2.0, gt=0, le=10_000, description="logins of new credentials per second from one client address"
+    )
+
 
 class OperationsSettings(BaseModel):
     """Operations: logs, start-up, shutdown, probes and metrics"""
