@@ -213,7 +213,13 @@ ENV_NAMES_AND_DEFAULTS: tuple[tuple[str, Any], ...] = (
 )
 
 # Settings added since 03adda0, each on purpose.
-ADDED_SINCE: tuple[str, ...] = ("SAMPLE_API",)
+ADDED_SINCE: tuple[str, ...] = (
+    "SAMPLE_API",
+    "AUTH_MODE",
+    "API_KEYS_FILE",
+    "AUTH_TOKEN_TTL_SECONDS",
+    "AUTH_TOKEN_MAX_AGE_SECONDS",
+)
 
 
 def _default(name: str) -> object:
