@@ -106,9 +106,7 @@ def decide(
     return _decide_scoped(settings, given, action, keyspace, table)
 
 
-def _decide_scoped(
-    settings: Settings, given: str, action: Action, keyspace: str | None, table: str | None
-) -> Decision:
+def _decide_scoped(settings: Settings, given: str, action: Action, keyspace: str | None, table: str | None) -> Decision:
     assert settings.api_keys_file is not None
     found = ring_for(settings.api_keys_file).lookup(digest(given).hex())
     if found is None:

@@ -10,6 +10,7 @@ from pydantic_settings import NoDecode
 
 from app.config.common import MIN_KEY_LENGTH, empty_is_unset, lower_case, split_commas
 from app.exceptions import ConfigError
+from app.identity.keys_file import read_keys_file
 
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
 SampleApi = Literal["auto", "on", "off"]
@@ -65,6 +66,13 @@ class AccessSettings(BaseModel):
     @classmethod
     def _api_keys_file_empty_is_unset(cls, value: object) -> object:
         return empty_is_unset(value)
+
+    @field_validator("api_keys_file")
+    @classmethod
+    def _api_keys_file_is_valid(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_keys_file(value)  # a wrong file stops start-up with one line; later, a wrong edit keeps the old keys
+        return value
 
     auth_token_ttl_seconds: int = Field(
         default=1800,

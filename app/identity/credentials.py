@@ -109,4 +109,3 @@ def _b64_text(part: str) -> str:
         return base64.b64decode(part + "=" * (-len(part) % 4), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         raise InvalidToken(BAD_CASSANDRA_FORM + " (not base64 of UTF-8 text)") from None
-

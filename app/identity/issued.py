@@ -85,7 +85,9 @@ class IssuedTokens:
     @classmethod
     def from_settings(cls, settings: Settings) -> IssuedTokens:
         """From PAGE_STATE_SECRETS, AUTH_TOKEN_TTL_SECONDS and AUTH_TOKEN_MAX_AGE_SECONDS."""
-        return cls(settings.page_state_keys, ttl=settings.auth_token_ttl_seconds, max_age=settings.auth_token_max_age_seconds)
+        return cls(
+            settings.page_state_keys, ttl=settings.auth_token_ttl_seconds, max_age=settings.auth_token_max_age_seconds
+        )
 
     def issue(self, credential: Credential, *, issued_at: int | None = None) -> str:
         now = int(self._clock()) & 0xFFFFFFFF

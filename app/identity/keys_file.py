@@ -237,4 +237,3 @@ def reload_all() -> None:
         rings = list(_rings.values())
     for ring in rings:
         ring.refresh(force=True)
-

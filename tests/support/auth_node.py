@@ -83,14 +83,17 @@ class AuthNode:
 
 @contextmanager
 def auth_node() -> Iterator[AuthNode]:
-    started_here = "CQL answers: yes" not in subprocess.run(
-        [str(ROOT / "scripts" / "cassandra"), "status"],
-        cwd=ROOT,
-        env={**os.environ, "CASSANDRA_HOME_DIR": str(HOME), "CASSANDRA_ADDRESS_BASE": "30"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
+    started_here = (
+        "CQL answers: yes"
+        not in subprocess.run(
+            [str(ROOT / "scripts" / "cassandra"), "status"],
+            cwd=ROOT,
+            env={**os.environ, "CASSANDRA_HOME_DIR": str(HOME), "CASSANDRA_ADDRESS_BASE": "30"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    )
     _script("start")
     try:
         _script("wait")
