@@ -117,8 +117,8 @@ class IssuedTokens:
         if encode(raw) != body or len(raw) < HEADER.size + NONCE_BYTES + TAG_BYTES:
             raise InvalidToken(NOT_OURS)  # only the one spelling we issue: every changed character is refused
         version, key_id, issued_at, stamped_at = HEADER.unpack_from(raw)
-        header, nonce, sealed = raw[: HEADER.size], raw[HEADER.size : HEADER.size + NONCE_BYTES], raw[HEADER.size :]
-        sealed = sealed[NONCE_BYTES:]
+        header = raw[: HEADER.size]
+        nonce, sealed = raw[HEADER.size : HEADER.size + NONCE_BYTES], raw[HEADER.size + NONCE_BYTES :]
         if version != VERSION:
             raise InvalidToken(NOT_OURS)
         for key in self._keys:

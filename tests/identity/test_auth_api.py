@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from app.identity.credentials import credential_from_token
+from app.identity.credentials import Credential, credential_from_token
 from app.identity.issued import IssuedTokens
 from app.routes.auth import AuthApi, body_kind, routes
 from tests.support.auth_node import AuthNode, driver_login
@@ -102,6 +102,16 @@ async def test_no_password_appears_in_any_log_line(
         await client.post("/v1/auth", json={"username": role, "password": password})
         await client.post("/v1/auth", json={"username": role, "password": "another-password-nobody-may-log"})
     assert "nobody-may-log" not in caplog.text
+
+
+async def test_a_login_that_fails_without_a_refusal_is_not_a_401() -> None:
+    async def unreachable(credential: Credential) -> None:
+        raise ConnectionRefusedError("the database cannot be reached")
+
+    app = Starlette(routes=routes(AuthApi(unreachable, IssuedTokens([SECRET]))))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as client:
+        with pytest.raises(ConnectionRefusedError):  # left to the service's error handlers
+            await client.post("/v1/auth", json={"username": "reader", "password": "pw"})
 
 
 def test_a_data_api_command_object_is_told_from_a_login() -> None:
