@@ -13,7 +13,7 @@ digests, never a key: make one with `printf %s "$KEY" | sha256sum`.
 
 The file is checked at most once a second, on lookup: a changed file (modification time, size or inode: replace it
 with a rename to be sure) is read again; a file that fails to read or validate keeps the previous keys and logs one
-error line. The first read, at start-up, must succeed.
+error line. At start-up, the settings' own check of the file stops the service when the file is wrong.
 """
 
 from __future__ import annotations
@@ -174,13 +174,22 @@ class KeyRing:
         *,
         check_every: float = CHECK_EVERY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        strict: bool = True,
     ) -> None:
+        """`strict`: a file that is wrong now raises ConfigError; else it logs one error and holds no key until the
+        file changes (a request must never fail on it: the settings already checked the file at start-up)."""
         self.path = path
         self._check_every = check_every
         self._clock = clock
         self._lock = threading.Lock()
         self._signature = _signature(path)
-        self._keys = read_keys_file(path)  # at start-up: a file that is wrong stops it
+        self._keys: dict[str, FileKey] = {}
+        try:
+            self._keys = read_keys_file(path)
+        except ConfigError as exc:
+            if strict:
+                raise
+            log.error("%s: no key of the file is accepted until it is fixed", exc)
         self._checked = clock()
 
     def lookup(self, digest_hex: str) -> FileKey | None:
@@ -223,11 +232,11 @@ _rings_lock = threading.Lock()
 
 
 def ring_for(path: Path) -> KeyRing:
-    """The one ring of a file per process: its first call (at start-up) reads it, and raises if it is wrong."""
+    """The one ring of a file per process, made at its first lookup (API_KEYS_FILE was checked at start-up)."""
     with _rings_lock:
         ring = _rings.get(path)
         if ring is None:
-            ring = _rings[path] = KeyRing(path)
+            ring = _rings[path] = KeyRing(path, strict=False)
         return ring
 
 

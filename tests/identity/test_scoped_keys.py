@@ -173,3 +173,15 @@ def test_a_scope_that_is_not_read_write_or_admin_is_refused() -> None:
 def test_an_expiry_without_a_time_zone_is_refused() -> None:
     with pytest.raises(ConfigError, match="with its zone"):
         parse_keys(json.dumps({"keys": [entry("k", READER_KEY, {"read": ["*"]}, expires="2030-01-01")]}), toml=False)
+
+
+def test_a_file_broken_after_start_up_refuses_its_keys_without_failing_the_request(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "keys.json"
+    write_keys(path, KEYS)
+    settings = load_settings(api_keys_file=str(path), protect_reads=True)
+    path.write_text("{")  # broken before the first lookup of this process
+    with caplog.at_level(logging.ERROR, logger="app.identity"):
+        assert decide(settings, READER_KEY, keyspace="sample", table="plants").refusal is Refusal.INVALID
+    assert "not valid JSON" in caplog.text
