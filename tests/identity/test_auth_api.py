@@ -119,4 +119,5 @@ def test_a_data_api_command_object_is_told_from_a_login() -> None:
 
 
 def test_a_login_object_is_a_login_even_with_wrong_field_types() -> None:
-    assert [body_kind(b) for b in ({"username": "a", "password": "b"}, {"password": {"x": 1}}, [])] == ["login"] * 3
+    bodies: list[object] = [{"username": "a", "password": "b"}, {"password": {"x": 1}}, []]
+    assert [body_kind(body) for body in bodies] == ["login"] * 3
