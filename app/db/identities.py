@@ -31,14 +31,13 @@ a lease that was dropped without being released).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from threading import get_ident
 from typing import Protocol
@@ -52,6 +51,7 @@ from app.config import Settings
 from app.db.caller_session import CallerSession, open_caller_session
 from app.db.errors import map_driver_error, server_message, transient_auth_failure
 from app.exceptions import DatabaseError, ServiceError, Shed
+from app.identity.credentials import Credential as Credential  # the one Credential; re-exported for bench/
 from app.rows.budget import Remembered, TokenBucket
 from app.singleflight import SingleFlight
 
@@ -64,7 +64,7 @@ LEASE_RETRIES = 3  # a session retired between its login and a waiter's lease: l
 
 
 class LoginCredential(Protocol):
-    """What `session_for` needs of a credential (`Credential` below, or `app.identity`'s)."""
+    """What `session_for` needs of a credential (`app.identity.credentials.Credential`)."""
 
     @property
     def username(self) -> str: ...
@@ -74,24 +74,6 @@ class LoginCredential(Protocol):
 
     @property
     def key(self) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Credential:
-    """A database login. Equal credentials have equal `key`s; the password never shows in a repr."""
-
-    username: str
-    password: SecretStr = field(repr=False)
-
-    @property
-    def key(self) -> str:
-        """SHA-256 hex of `username NUL password`: what the cache keys on, safe to keep and compare."""
-        raw = (
-            self.username.encode("utf-8", "surrogatepass")
-            + b"\x00"
-            + self.password.get_secret_value().encode("utf-8", "surrogatepass")
-        )
-        return hashlib.sha256(raw).hexdigest()
 
 
 class CredentialsRefused(ServiceError):

@@ -19,12 +19,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio.to_thread
 from cassandra import AuthenticationFailed
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import RoundRobinPolicy
 
+from app.identity.credentials import Credential
+from app.routes.auth import Login
 from tests.support.cluster import LocalCluster
+from tests.support.names import unique
 from tests.support.server import ROOT
 
 HOME = ".cassandra-auth"
@@ -200,3 +204,31 @@ def create_roles(session: Session, keyspace: str = "identities") -> Roles:
 def drop_role(session: Session, role: str) -> None:
     with suppress(Exception):
         session.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+@dataclass
+class RoleAdmin:
+    """Makes and drops login roles of a test's own, as the superuser."""
+
+    admin: Session
+
+    def create_role(self, password: str = "pw-" + "x" * 12) -> tuple[str, str]:
+        role = unique("role_")
+        self.admin.execute(f"CREATE ROLE {role} WITH PASSWORD = %s AND LOGIN = true", [password])
+        return role, password
+
+    def drop_role(self, role: str) -> None:
+        self.admin.execute(f"DROP ROLE {role}")
+
+
+def driver_login(address: str = ADDRESS) -> Login:
+    """Cassandra's check of a credential: a driver connection as that role, in a worker thread, closed at once."""
+
+    async def login(credential: Credential) -> None:
+        def check() -> None:
+            cluster, _ = connect_as(address, credential.username, credential.password.get_secret_value())
+            cluster.shutdown()
+
+        await anyio.to_thread.run_sync(check)
+
+    return login

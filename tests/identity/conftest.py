@@ -1,5 +1,6 @@
-"""Fixtures for pass-through identity: a node of our own with authentication on (`tests/support/auth_node.py`), roles
-with different GRANTs, and the service's shared Cluster on it, once per DRIVER_IO (the serving loop, and libev).
+"""Fixtures for identity (tokens, scoped keys, /v1/auth, pass-through): an auth node of our own
+(`tests/support/auth_node.py`), roles with different GRANTs, and the service's shared Cluster on it, once per
+DRIVER_IO (the serving loop, and libev).
 
 The auth node is started once for the session (about a minute) and stopped at its end; AUTH_NODE_KEEP=1 reuses a
 running one. Counts of connections and logins are Cassandra's own: `system_views.clients` and its audit log.
@@ -18,11 +19,13 @@ from pydantic import SecretStr
 
 from app.config import load_settings
 from app.db.cluster import connect
-from app.db.identities import Credential, Identities
+from app.db.identities import Identities
 from app.db.loop_connection import LoopConnection
+from app.identity.credentials import Credential
 from tests.support.auth_node import (
     SUPERUSER,
     AuthNode,
+    RoleAdmin,
     Roles,
     connect_as,
     create_roles,
@@ -46,6 +49,12 @@ def superuser(auth_node: AuthNode) -> Iterator[Session]:
     cluster, session = connect_as(auth_node.address, *SUPERUSER)
     yield session
     cluster.shutdown()
+
+
+@pytest.fixture(scope="session")
+def node(superuser: Session) -> RoleAdmin:
+    """Login roles of a test's own, made and dropped as the superuser."""
+    return RoleAdmin(superuser)
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,10 @@ from cassandra import Unauthorized
 from cassandra.cluster import Cluster, NoHostAvailable, Session
 from cassandra.connection import ConnectionException
 
-from app.db.identities import Credential, CredentialsRefused, Identities
+from app.db.identities import CredentialsRefused, Identities
 from app.exceptions import Shed
-from tests.identities.conftest import PASSWORD, credential, run, until
+from app.identity.credentials import Credential
+from tests.identity.conftest import PASSWORD, credential, run, until
 from tests.support.auth_node import AuthNode, Roles, client_connections
 
 MakeIdentities = Callable[..., Identities]
