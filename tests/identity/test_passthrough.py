@@ -8,12 +8,16 @@ import base64
 import hashlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from app.config import Settings, load_settings
+from app.identity.credentials import Credential
+from app.identity.issued import RENEWED_HEADER, IssuedTokens
 from app.routes.stargate.access import MISSING_TOKEN
 from tests.support.app import app_client
 from tests.support.auth_node import SUPERUSER, AuthNode, Roles
@@ -247,3 +251,15 @@ async def test_a_schema_read_by_a_role_answers_the_tables(client: httpx.AsyncCli
     response = await client.get(f"/v2/schemas/keyspaces/{roles.keyspace}/tables", headers=as_role(roles, "reader"))
     assert response.status_code == 200
     assert {table["name"] for table in response.json()["data"]} >= {roles.writable, roles.other}
+
+
+async def test_a_v1_auth_token_stamped_a_while_ago_is_answered_a_renewed_one(
+    client: httpx.AsyncClient, roles: Roles
+) -> None:
+    two_minutes_ago = IssuedTokens([PAGE_STATE_SECRET.encode()], clock=lambda: time.time() - 120)
+    old = two_minutes_ago.issue(Credential("reader", SecretStr(roles.password("reader"))))
+    response = await client.get(rows_url(roles, roles.writable, "1"), headers={"x-cassandra-token": old})
+    renewed = response.headers[RENEWED_HEADER]
+    assert response.status_code == 200
+    assert renewed != old
+    assert (await client.get(rows_url(roles, roles.writable, "1"), headers={"x-cassandra-token": renewed})).is_success

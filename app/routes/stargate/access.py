@@ -24,6 +24,7 @@ from app.exceptions import RowsError, ServiceError
 from app.http.deps import Backend
 from app.http.principal import set_principal
 from app.identity.credentials import credential_from_token, presented_token
+from app.identity.issued import RENEWED_HEADER
 
 # Stargate's texts: its clients send X-Cassandra-Token, and may match on these.
 MISSING_TOKEN = "Role unauthorized for operation: Missing token, expecting one in the X-Cassandra-Token header."
@@ -50,15 +51,21 @@ def authorize(
     raise RowsError(401, MISSING_TOKEN if decision.refusal is Refusal.MISSING else BAD_TOKEN, "unauthorized")
 
 
-async def lease_for(request: Request, backend: Backend) -> Lease:
+async def lease_for(request: Request, backend: Backend) -> tuple[Lease, str | None]:
     """Pass-through: a session logged in as the caller's token (401 in Stargate's words when there is none, or when
-    Cassandra refuses it); the principal is the role's name."""
+    Cassandra refuses it), and a renewed token when it is one of ours stamped a while ago. The principal is the role's
+    name."""
     assert backend.identities is not None
     token = presented_token(request.headers)
     if token is None:
         raise RowsError(401, MISSING_TOKEN, "unauthorized")
+    renewed = None
     try:
-        credential = credential_from_token(token, issued=backend.tokens)
+        if backend.tokens is not None and backend.tokens.looks_issued(token):
+            opened = backend.tokens.open(token)
+            credential, renewed = opened.credential, opened.renewed
+        else:
+            credential = credential_from_token(token)
         client = request.client.host if request.client else None
         lease = await backend.identities.session_for(credential, client=client)
     except ServiceError as exc:
@@ -66,7 +73,7 @@ async def lease_for(request: Request, backend: Backend) -> Lease:
             raise  # shed, or the database unreachable: not the caller's fault
         raise RowsError(401, f"{BAD_TOKEN} {exc.detail}", "unauthorized") from None
     set_principal(request.scope, lease.username)
-    return lease
+    return lease, renewed
 
 
 class Leased:
@@ -87,12 +94,14 @@ class Leased:
 
 async def admit(request: Request, backend: Backend, handler: Callable[[Backend], Awaitable[Response]]) -> Leased:
     """Pass-through: `handler` on the caller's backend view, the lease held until the answer is sent."""
-    lease = await lease_for(request, backend)
+    lease, renewed = await lease_for(request, backend)
     try:
         response = await handler(backend.as_caller(lease.session))
     except BaseException:
         lease.release()
         raise
+    if renewed is not None:  # the token's sliding window: the client sends this one from now on
+        response.headers[RENEWED_HEADER] = renewed
     return Leased(response, lease)
 
 
