@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -71,13 +71,22 @@ async def client(auth_node: AuthNode, roles: Roles) -> AsyncIterator[httpx.Async
         yield http
 
 
-@pytest.fixture
-def access_lines() -> AsyncIterator[AccessLines]:
+def lines_of(name: str) -> Iterator[AccessLines]:
     handler = AccessLines()
-    logger = logging.getLogger("app.access")
+    logger = logging.getLogger(name)
     logger.addHandler(handler)
-    yield handler  # type: ignore[misc]
+    yield handler
     logger.removeHandler(handler)
+
+
+@pytest.fixture
+def access_lines() -> Iterator[AccessLines]:
+    yield from lines_of("app.access")
+
+
+@pytest.fixture
+def audit_lines() -> Iterator[AccessLines]:
+    yield from lines_of("app.audit")
 
 
 def rows_url(roles: Roles, table: str, key: str = "") -> str:
@@ -263,3 +272,33 @@ async def test_a_v1_auth_token_stamped_a_while_ago_is_answered_a_renewed_one(
     assert response.status_code == 200
     assert renewed != old
     assert (await client.get(rows_url(roles, roles.writable, "1"), headers={"x-cassandra-token": renewed})).is_success
+
+
+async def test_a_refused_write_has_an_audit_line_naming_the_role(
+    client: httpx.AsyncClient, roles: Roles, audit_lines: AccessLines
+) -> None:
+    await client.post(rows_url(roles, roles.writable), json={"id": 7, "name": "x"}, headers=as_role(roles, "reader"))
+    assert audit_lines.fields[-1] == {
+        "principal": "reader",
+        "table": f"{roles.keyspace}.{roles.writable}",
+        "operation": "insert",
+        "status": 401,
+        "rows_written": 0,
+        "rows_refused": 1,
+    }
+
+
+async def test_an_ingest_has_an_audit_line_with_its_counts(
+    client: httpx.AsyncClient, roles: Roles, audit_lines: AccessLines
+) -> None:
+    headers = {**as_role(roles, "writer"), "content-type": "application/x-ndjson"}
+    body = b'{"id": 20, "name": "twenty"}\n{"id": 21, "name": "twenty-one"}\n'
+    response = await client.post(rows_url(roles, roles.writable), content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    line = audit_lines.fields[-1]
+    assert (line["principal"], line["operation"], line["rows_written"], line["rows_refused"]) == (
+        "writer",
+        "ingest",
+        2,
+        0,
+    )

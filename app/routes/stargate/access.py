@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from app.access import Refusal, decide, presented_key
 from app.db.identities import Lease
 from app.exceptions import RowsError, ServiceError
+from app.http.audit import audit_write
 from app.http.deps import Backend
 from app.http.principal import set_principal
 from app.identity.credentials import credential_from_token, presented_token
@@ -115,6 +116,24 @@ def endpoint(handler: Handler, *, write: bool) -> Callable[[Request], Awaitable[
         routed = request.path_params
         authorize(request, backend, write=write, keyspace=routed.get("keyspace"), table=routed.get("table"))
         return await handler(request, backend)
+
+    async def audited(request: Request) -> Response | Leased:
+        """A write: its audit line once it is answered (`app.http.audit`), refused or not."""
+        routed = request.path_params
+        status = 500
+        try:
+            answer = await checked(request)
+            status = (answer.response if isinstance(answer, Leased) else answer).status_code
+            return answer
+        except ServiceError as exc:
+            status = exc.status
+            raise
+        finally:
+            audit_write(request.scope, keyspace=routed.get("keyspace"), table=routed.get("table"), status=status)
+
+    if write:
+        audited.__name__ = handler.__name__
+        return audited
 
     checked.__name__ = handler.__name__
     return checked
