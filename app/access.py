@@ -3,10 +3,15 @@
 A pure decision from the settings and the credential a request presents; each face words the refusal in its own
 shape. Keys are compared by SHA-256 digest in constant time against every configured key, with no early exit, so
 the time taken says nothing about which key came close nor how long the keys are. No key is ever logged or echoed.
+
+Keys of API_KEYS hold every scope. Keys of API_KEYS_FILE (`app.identity.keys_file`) are named and scoped: a request
+names its target (keyspace, table) and its action (read, write, admin), and a key without that scope is refused
+with SCOPE (403), the message naming the missing scope; an expired key is INVALID (401), the message saying so.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -16,18 +21,23 @@ from enum import StrEnum
 from pydantic import SecretStr
 
 from app.config import Settings
+from app.identity.keys_file import Action, ring_for
 
 
 class Refusal(StrEnum):
     MISSING = "missing"  # 401: no credential was presented
     INVALID = "invalid"  # 401: the credential is not one of ours
     NO_KEYS = "no_keys"  # 403: a key is needed, and none is configured
+    SCOPE = "scope"  # 403: the key is ours, but has no scope for this action on this target
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     refusal: Refusal | None
-    principal: str  # who is asking, for the logs: "anonymous", or "key:<first 8 hex of its SHA-256>"
+    # Who is asking, for the logs: "anonymous", "key:<first 8 hex of its SHA-256>" (API_KEYS), or "key:<id>"
+    # (API_KEYS_FILE).
+    principal: str
+    detail: str = ""  # for SCOPE and an expired key: what to tell the client (never the key)
 
     @property
     def allowed(self) -> bool:
@@ -35,7 +45,7 @@ class Decision:
 
     @property
     def status(self) -> int:
-        return 403 if self.refusal is Refusal.NO_KEYS else 401
+        return 403 if self.refusal in (Refusal.NO_KEYS, Refusal.SCOPE) else 401
 
 
 ANONYMOUS = Decision(None, "anonymous")
@@ -66,19 +76,49 @@ def key_matches(given: str, keys: list[SecretStr]) -> bool:
     return found
 
 
-def decide(settings: Settings, given: str | None, *, write: bool) -> Decision:
-    """Writes need a key (unless anonymous writes are on and no key is configured); reads too under PROTECT_READS."""
-    if not write and not settings.protect_reads:
+def decide(
+    settings: Settings,
+    given: str | None,
+    *,
+    write: bool = False,
+    keyspace: str | None = None,
+    table: str | None = None,
+    action: Action | None = None,
+) -> Decision:
+    """Writes need a key (unless anonymous writes are on and no key is configured); reads too under PROTECT_READS.
+
+    `action` defaults to write or read after `write`; `admin` (schema changes) is treated as a write. A scoped key
+    needs its scope on `keyspace.table` (on the keyspace when `table` is None, on `*` when `keyspace` is None)."""
+    action = action or ("write" if write else "read")
+    writing = action != "read"
+    if not writing and not settings.protect_reads:
         return ANONYMOUS
-    if not settings.api_keys:
-        if write and settings.allow_anonymous_writes:
+    if not settings.api_keys and settings.api_keys_file is None:
+        if writing and settings.allow_anonymous_writes:
             return ANONYMOUS
         return Decision(Refusal.NO_KEYS, "anonymous")
     if given is None:
         return Decision(Refusal.MISSING, "anonymous")
-    if not key_matches(given, settings.api_keys):
+    if key_matches(given, settings.api_keys):
+        return Decision(None, "key:" + digest(given).hex()[:8])
+    if settings.api_keys_file is None:
         return Decision(Refusal.INVALID, "anonymous")
-    return Decision(None, "key:" + digest(given).hex()[:8])
+    return _decide_scoped(settings, given, action, keyspace, table)
+
+
+def _decide_scoped(settings: Settings, given: str, action: Action, keyspace: str | None, table: str | None) -> Decision:
+    assert settings.api_keys_file is not None
+    found = ring_for(settings.api_keys_file).lookup(digest(given).hex())
+    if found is None:
+        return Decision(Refusal.INVALID, "anonymous")
+    principal = "key:" + found.id
+    if found.expired(datetime.datetime.now(datetime.UTC)):
+        assert found.expires is not None
+        return Decision(Refusal.INVALID, principal, f"key {found.id!r} expired at {found.expires.isoformat()}")
+    if not found.allows(action, keyspace, table):
+        target = "every keyspace" if keyspace is None else keyspace + ("" if table is None else "." + table)
+        return Decision(Refusal.SCOPE, principal, f"key {found.id!r} has no {action} scope on {target}")
+    return Decision(None, principal)
 
 
 def decide_metrics(settings: Settings, given: str | None) -> Decision:

@@ -33,6 +33,18 @@ class DatabaseError(ServiceError):
     """Database trouble, already classified into an HTTP status and a stable `error` code."""
 
 
+class CallerUnauthorized(ServiceError):
+    """Cassandra refused a statement to the caller's own role (pass-through): Stargate's 401, with Cassandra's words.
+    The caller's refusal, never the service's fault: not retried, and readiness does not hear of it."""
+
+    grpc_status = "PERMISSION_DENIED"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            401, "unauthorized", f"Unauthorized gRPC operation (Status.Code.PERMISSION_DENIED->401): {message}"
+        )
+
+
 class Shed(ServiceError):
     """A limit is reached: the client should come back after `Retry-After` seconds."""
 

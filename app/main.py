@@ -21,6 +21,7 @@ from app.config import Mode, Settings, load_settings
 from app.db.cluster import connect, connection_class_for, default_consistency, serial_consistency
 from app.db.credentials import watch_bundle_certificate
 from app.db.database import Database
+from app.db.identities import CredentialsRefused, Identities
 from app.db.schema import apply_schema
 from app.db.statements import Statements, decide_sample, prepare_statements
 from app.exceptions import ConfigError, StartupError
@@ -34,10 +35,12 @@ from app.http.observability import Observability
 from app.http.sample import SampleOn
 from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
 from app.http.timeout import ServerTimeout
+from app.identity.credentials import Credential
+from app.identity.issued import IssuedTokens
 from app.logs import configure_logging
 from app.openapi import document as rows_openapi
 from app.page_state import PageStateCodec
-from app.routes import animals, health, metrics, plants, stargate
+from app.routes import animals, auth, health, metrics, plants, stargate
 from app.routes.stargate.ingest import is_ingest
 from app.rows.budget import ColdPathBudget
 from app.rows.catalog import Catalog, Served
@@ -83,17 +86,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, metrics.router):
         app.include_router(router)
     app.router.routes.extend(stargate.routes())
+    if settings.auth_mode == "passthrough":  # Stargate's POST /v1/auth: a login has no meaning with API keys
+        app.router.routes.extend(auth.routes())
     rows_openapi.install(app, settings)  # /openapi.json describes the rows API too, each served table typed
     return app
 
 
 def lifespan(
     settings: Settings, codec: PageStateCodec
-) -> Callable[[FastAPI], AbstractAsyncContextManager[dict[str, Backend]]]:
+) -> Callable[[FastAPI], AbstractAsyncContextManager[dict[str, object]]]:
     """Per process, after any fork: connect, prepare every statement, serve, then close the driver."""
 
     @asynccontextmanager
-    async def connected(app: FastAPI) -> AsyncIterator[dict[str, Backend]]:
+    async def connected(app: FastAPI) -> AsyncIterator[dict[str, object]]:
         with report_startup_failure(app):
             install_timestamp_guard()  # before any row is read: out-of-range timestamps must not kill connections
             configure_limits(settings.max_number_digits)  # varint and decimal digits, in every codec
@@ -131,17 +136,39 @@ def lifespan(
             key_shape_tables=settings.key_shape_tables,
             limits=QueryLimits.of(settings),
         )
-        log.info("ready: %s", settings.describe)
+        # AUTH_MODE=passthrough: the callers' own sessions on this Cluster (app.db.identities), and /v1/auth.
+        passthrough = settings.auth_mode == "passthrough"
+        identities = Identities.from_settings(cluster, settings) if passthrough else None
+        tokens = IssuedTokens.from_settings(settings)
+        backend = Backend(db, statements, settings, cursors=codec, engine=engine, identities=identities, tokens=tokens)
+        state: dict[str, object] = {"backend": backend}  # routes reach it through BackendDep (app.http.deps)
+        if identities is not None:
+            state["auth_api"] = auth.AuthApi(_login_with(identities), tokens)
+        log.info("ready: %s (AUTH_MODE=%s)", settings.describe, settings.auth_mode)
         rows_openapi.serve(app, engine.catalog)
         try:
-            # Routes reach it through BackendDep (app.http.deps).
-            yield {"backend": Backend(db, statements, settings, cursors=codec, engine=engine)}
+            yield state
         finally:
             rows_openapi.serve(app, None)
+            if identities is not None:
+                await identities.close()  # the callers' sessions first: they stand on the Cluster
             await anyio.to_thread.run_sync(cluster.shutdown)
             log.info("driver shut down")
 
     return connected
+
+
+def _login_with(identities: Identities) -> auth.Login:
+    """/v1/auth's check of a credential: a session as that role, from the identity cache (kept warm for its use)."""
+
+    async def login(credential: Credential) -> None:
+        try:
+            lease = await identities.session_for(credential)
+        except CredentialsRefused as exc:
+            raise auth.LoginRefused(exc.detail) from None
+        lease.release()
+
+    return login
 
 
 def _init_schema(settings: Settings) -> None:

@@ -39,8 +39,9 @@ HKDF_INFO = b"cassandra-sample-api page-state v2"
 class _Key:
     __slots__ = ("aead", "key_id")
 
-    def __init__(self, secret: bytes) -> None:
-        derived = HKDF(algorithm=hashes.SHA256(), length=33, salt=None, info=HKDF_INFO).derive(secret)
+    def __init__(self, secret: bytes, info: bytes = HKDF_INFO) -> None:
+        # `info` keeps the keys of other uses of the same secrets (app/identity/issued.py) apart from the cursors'.
+        derived = HKDF(algorithm=hashes.SHA256(), length=33, salt=None, info=info).derive(secret)
         self.aead = AESGCM(derived[:32])
         self.key_id = derived[32]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -143,3 +145,34 @@ def test_key_comparison_accepts_exact_keys_only() -> None:
     assert key_matches("alpha", keys) and key_matches("beta", keys)
     assert not key_matches("alph", keys) and not key_matches("alphaa", keys) and not key_matches("", keys)
     assert not key_matches("alpha", [])
+
+
+PLANTS_KEY = "plants-only-key-0123456789"
+
+
+@pytest.fixture(scope="module")
+async def scoped(
+    settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A named key that may write the sample's plants only (API_KEYS_FILE)."""
+    digest = hashlib.sha256(PLANTS_KEY.encode()).hexdigest()
+    keys = [{"id": "plants-loader", "sha256": digest, "scopes": {"write": [f"{settings.keyspace}.plants"]}}]
+    path = tmp_path_factory.mktemp("keys") / "keys.json"
+    path.write_text(json.dumps({"keys": keys}))
+    async with hardened_client(settings, api_keys_file=str(path)) as client:
+        yield client
+
+
+async def test_a_key_scoped_to_plants_writes_a_plant(scoped: httpx.AsyncClient, cql: Session) -> None:
+    genus = unique()
+    response = await scoped.post("/plant", json=plant(genus), headers={"X-API-Key": PLANTS_KEY})
+    assert response.status_code == 200, response.text
+    assert stored(cql, genus)
+
+
+async def test_a_key_scoped_to_plants_is_refused_an_animal_naming_the_scope(
+    scoped: httpx.AsyncClient, settings: Settings
+) -> None:
+    response = await scoped.post("/animal", json=plant(unique()), headers={"X-API-Key": PLANTS_KEY})
+    assert response.status_code == 403
+    assert response.json()["detail"] == f"key 'plants-loader' has no write scope on {settings.keyspace}.animals"

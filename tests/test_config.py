@@ -213,7 +213,19 @@ ENV_NAMES_AND_DEFAULTS: tuple[tuple[str, Any], ...] = (
 )
 
 # Settings added since 03adda0, each on purpose.
-ADDED_SINCE: tuple[str, ...] = ("SAMPLE_API",)
+ADDED_SINCE: tuple[str, ...] = (
+    "SAMPLE_API",
+    "IDENTITY_SESSIONS",
+    "IDENTITY_IDLE_SECONDS",
+    "IDENTITY_MAX_AGE_SECONDS",
+    "IDENTITY_REFUSED_SECONDS",
+    "IDENTITY_LOGINS_PER_SECOND",
+    "IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND",
+    "AUTH_MODE",
+    "API_KEYS_FILE",
+    "AUTH_TOKEN_TTL_SECONDS",
+    "AUTH_TOKEN_MAX_AGE_SECONDS",
+)
 
 
 def _default(name: str) -> object:

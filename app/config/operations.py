@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from app.config.common import MIN_KEY_LENGTH, lower_case, split_commas
+from app.config.common import MIN_KEY_LENGTH, empty_is_unset, lower_case, split_commas
 from app.exceptions import ConfigError
+from app.identity.keys_file import read_keys_file
 
 LogLevel = Literal["trace", "debug", "info", "warning", "error", "critical"]
 SampleApi = Literal["auto", "on", "off"]
+AuthMode = Literal["keys", "passthrough"]
 
 
 class AccessSettings(BaseModel):
@@ -39,6 +42,88 @@ class AccessSettings(BaseModel):
     protect_reads: bool = Field(
         default=False, description="require an API key for reads and /metrics too (probes and docs stay open)"
     )
+
+    # added by sessions
+    identity_sessions: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="pass-through identity: at most this many per-credential driver sessions stay open (least "
+        "recently used closed first), one connection per node each",
+    )
+    identity_idle_seconds: float = Field(
+        default=300.0, gt=0, le=86_400, description="a credential's session unused this long is closed"
+    )
+    identity_max_age_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        le=604_800,
+        description="a credential's session older than this logs in again at its next use: how long a dropped role "
+        "or changed password can still use a session opened before",
+    )
+    identity_refused_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="credentials Cassandra refused are refused again for this long without a new login",
+    )
+    identity_logins_per_second: float = Field(
+        default=10.0, gt=0, le=10_000, description="logins of new credentials per second, for the whole process"
+    )
+    identity_logins_per_address_per_second: float = Field(
+        default=2.0, gt=0, le=10_000, description="logins of new credentials per second from one client address"
+    )
+
+    # added by tokens
+    auth_mode: AuthMode = Field(
+        default="keys",
+        description="`keys`: API keys admit requests and the service's own role does the work; `passthrough`: the "
+        "caller's token (AstraCS:..., Cassandra:<b64 user>:<b64 password>, or one from POST /v1/auth) is the "
+        "database credential, and Cassandra's GRANTs decide",
+    )
+
+    @field_validator("auth_mode", mode="before")
+    @classmethod
+    def _auth_mode_lower_case(cls, value: object) -> object:
+        return lower_case(value)
+
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="a JSON or TOML file of named, scoped API keys (id, sha256, scopes, expires; see "
+        "docs/access-control.md), re-read when it changes; API_KEYS still work, with every scope",
+    )
+
+    @field_validator("api_keys_file", mode="before")
+    @classmethod
+    def _api_keys_file_empty_is_unset(cls, value: object) -> object:
+        return empty_is_unset(value)
+
+    @field_validator("api_keys_file")
+    @classmethod
+    def _api_keys_file_is_valid(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_keys_file(value)  # a wrong file stops start-up with one line; later, a wrong edit keeps the old keys
+        return value
+
+    auth_token_ttl_seconds: int = Field(
+        default=1800,
+        ge=1,
+        le=30 * 86_400,
+        description="a token from POST /v1/auth is refused when unused for this long (Stargate's 1800 s); each "
+        "use past a minute answers a renewed token in X-Cassandra-Token-Renewed",
+    )
+    auth_token_max_age_seconds: int = Field(
+        default=86_400,
+        ge=1,
+        le=365 * 86_400,
+        description="a token from POST /v1/auth is refused this long after its login, however often it is used",
+    )
+
+    @model_validator(mode="after")
+    def _auth_token_windows_agree(self) -> Self:
+        if self.auth_token_max_age_seconds < self.auth_token_ttl_seconds:
+            raise ConfigError("AUTH_TOKEN_MAX_AGE_SECONDS is shorter than AUTH_TOKEN_TTL_SECONDS")
+        return self
 
 
 class OperationsSettings(BaseModel):

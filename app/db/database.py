@@ -14,6 +14,7 @@ callbacks is a reference cycle, which only the cyclic garbage collector frees, o
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from threading import get_ident
@@ -24,9 +25,9 @@ from cassandra.cluster import Session
 from cassandra.query import Statement
 
 from app.db.credentials import Refusals
-from app.db.errors import map_driver_error
+from app.db.errors import map_driver_error, server_message
 from app.db.loop_connection import LoopConnection
-from app.exceptions import DatabaseError
+from app.exceptions import CallerUnauthorized, ServiceError
 from app.metrics import DRIVER_ERRORS
 
 Row = dict[str, Any]
@@ -70,6 +71,16 @@ class Database:
         # emptied. A loop timer drops its callback as it is cancelled: under DRIVER_IO=loop nothing needs cutting.
         self._retains = not issubclass(session.cluster.connection_class, LoopConnection)
         self.refusals = refusals if refusals is not None else Refusals()
+        self._caller = False  # a view on a caller's session (`on`): their refusals are theirs
+
+    def on(self, session: Session) -> Database:
+        """A view that runs statements on `session` (a caller's, pass-through) within this one's limits: the same
+        in-flight bound, timeout and readiness refusals, except that Cassandra refusing the caller's role is the
+        caller's 401 (`CallerUnauthorized`), not the service's missing permission."""
+        view = copy.copy(self)
+        view.session = session
+        view._caller = True
+        return view
 
     async def execute(
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
@@ -94,7 +105,7 @@ class Database:
             rows = await waiter
         except Exception as exc:
             raise self._failure(exc, statement) from exc
-        if self.refusals.any_denied:
+        if self.refusals.any_denied and not self._caller:
             self.refusals.permission_ok(_text(statement))
         if not rows:
             return Page([], response._paging_state)  # a write has no rows (None)
@@ -119,8 +130,11 @@ class Database:
     def _done(self) -> None:
         self._slots.release()
 
-    def _failure(self, exc: Exception, statement: Statement) -> DatabaseError:
+    def _failure(self, exc: Exception, statement: Statement) -> ServiceError:
         """The driver exception as the service's answer, counted once in /metrics by its class."""
+        if self._caller and isinstance(exc, Unauthorized):
+            DRIVER_ERRORS.labels(type(exc).__name__, "caller_unauthorized").inc()
+            return CallerUnauthorized(server_message(exc))
         if isinstance(exc, Unauthorized):
             self.refusals.permission_denied(_text(statement), exc)
         answer = map_driver_error(exc, credentials_refused=self.refusals.credentials_refused)

@@ -15,6 +15,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from app.access import Decision, Refusal, decide, decide_metrics, presented_key
 from app.config import Settings
 from app.http.deps import SettingsDep
+from app.http.principal import set_principal
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 HOW_TO_CONFIGURE = (
@@ -34,17 +35,31 @@ def _refuse(decision: Decision, *, write: bool, metrics: bool = False) -> None:
         return
     if decision.refusal is Refusal.NO_KEYS:
         raise HTTPException(403, HOW_TO_CONFIGURE if write else READS_NEED_KEYS)
+    if decision.refusal is Refusal.SCOPE:
+        raise HTTPException(403, decision.detail)
     if metrics:
         if decision.refusal is Refusal.MISSING:
             raise HTTPException(
                 401, "/metrics needs METRICS_KEY: send 'Authorization: Bearer <key>'", headers=CHALLENGE
             )
         raise HTTPException(401, "the metrics key is not valid", headers=CHALLENGE)
+    if decision.detail:  # an expired key
+        raise HTTPException(401, decision.detail, headers=CHALLENGE)
     if decision.refusal is Refusal.MISSING:
         raise HTTPException(
             401, "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'", headers=CHALLENGE
         )
     raise HTTPException(401, "the API key is not valid", headers=CHALLENGE)
+
+
+def _decided(request: Request, settings: Settings, *, write: bool) -> Decision:
+    """The one access rule on the sample's own table (animals or plants, in KEYSPACE), for a scoped key; the
+    principal goes into the request's scope, for the access line."""
+    table = "plants" if request.url.path.startswith("/plant") else "animals"
+    given = presented_key(request.headers)
+    decision = decide(settings, given, write=write, keyspace=settings.keyspace, table=table)
+    set_principal(request.scope, decision.principal)
+    return decision
 
 
 async def require_write_access(
@@ -54,7 +69,7 @@ async def require_write_access(
     _header: Annotated[str | None, Depends(header_scheme)],
 ) -> None:
     """Writes need a key; with no keys configured they are refused unless ALLOW_ANONYMOUS_WRITES is on."""
-    _refuse(decide(settings, presented_key(request.headers), write=True), write=True)
+    _refuse(_decided(request, settings, write=True), write=True)
 
 
 async def require_read_access(request: Request) -> None:
@@ -65,7 +80,7 @@ async def require_read_access(request: Request) -> None:
     settings: Settings = request.state.backend.settings
     if not settings.protect_reads:
         return
-    _refuse(decide(settings, presented_key(request.headers), write=False), write=False)
+    _refuse(_decided(request, settings, write=False), write=False)
 
 
 async def require_metrics_access(request: Request) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
+from cassandra.cluster import Session
 from fastapi import Depends, Request
 
 from app.config import Settings
 from app.db.database import Database
+from app.db.identities import Identities
 from app.db.statements import Statements
+from app.identity.issued import IssuedTokens
 from app.page_state import PageStateCodec
 from app.rows.engine import RowsEngine
 
@@ -24,6 +27,13 @@ class Backend:
     settings: Settings
     cursors: PageStateCodec  # seals and opens page-state tokens
     engine: RowsEngine  # the rows API's catalog, statements and queries
+    identities: Identities | None = None  # AUTH_MODE=passthrough: the callers' sessions
+    tokens: IssuedTokens | None = None  # opens the tokens of our own POST /v1/auth
+
+    def as_caller(self, session: Session) -> Backend:
+        """This backend with every statement of the rows face running on `session` (a caller's, pass-through)."""
+        db = self.db.on(session)
+        return replace(self, db=db, engine=self.engine.as_caller(db))
 
 
 # `async def`, not `def`: FastAPI runs a plain `def` dependency in its thread pool, one thread hop per dependency

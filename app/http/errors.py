@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import Send
 
 from app.encoding import dumps
-from app.exceptions import DatabaseError, ServiceError
+from app.exceptions import CallerUnauthorized, DatabaseError, ServiceError
 from app.routes.stargate.paths import STARGATE_PATHS
 
 log = logging.getLogger("app.errors")
@@ -45,9 +45,15 @@ def error_body(error: str, detail: object) -> dict[str, object]:
     return {"error": error, "detail": detail}
 
 
-def stargate_body(status: int, error: str, detail: object) -> dict[str, object]:
+def stargate_body(status: int, error: str, detail: object, grpc_status: str | None = None) -> dict[str, object]:
     """Stargate's `ApiError` (nulls included, as it serialises them), with our `error` code beside it."""
-    return {"description": _text(detail), "code": status, "grpcStatus": None, "internalTxId": None, "error": error}
+    return {
+        "description": _text(detail),
+        "code": status,
+        "grpcStatus": grpc_status,
+        "internalTxId": None,
+        "error": error,
+    }
 
 
 def _text(detail: object) -> str:
@@ -58,8 +64,9 @@ def _text(detail: object) -> str:
     return str(detail)
 
 
-def _body(path: str, status: int, error: str, detail: object) -> bytes:
-    body = stargate_body(status, error, detail) if path.startswith(STARGATE_PATHS) else error_body(error, detail)
+def _body(path: str, status: int, error: str, detail: object, grpc_status: str | None = None) -> bytes:
+    stargate = path.startswith(STARGATE_PATHS)
+    body = stargate_body(status, error, detail, grpc_status) if stargate else error_body(error, detail)
     try:
         return dumps(body)
     except orjson.JSONEncodeError:  # a detail quoting client text that is not UTF-8 (a lone surrogate): escape it
@@ -86,11 +93,17 @@ def error_headers(status: int, headers: Mapping[str, str] | None = None) -> dict
 
 
 def error_response(
-    status: int, error: str, detail: object, headers: Mapping[str, str] | None = None, *, path: str = ""
+    status: int,
+    error: str,
+    detail: object,
+    headers: Mapping[str, str] | None = None,
+    *,
+    path: str = "",
+    grpc_status: str | None = None,
 ) -> Response:
     """An error answer from a route or an exception handler (`path` picks Stargate's shape for the rows API)."""
     return Response(
-        _body(path, status, error, detail),
+        _body(path, status, error, detail, grpc_status),
         status_code=status,
         headers=error_headers(status, headers),
         media_type="application/json",
@@ -117,7 +130,8 @@ def service_error_response(exc: Exception, method: str, path: str) -> Response:
     assert isinstance(exc, ServiceError)
     if isinstance(exc, DatabaseError):
         log.warning("database error on %s %s: %s", method, path, exc.detail)
-    return error_response(exc.status, exc.error, exc.detail, path=path)
+    grpc_status = exc.grpc_status if isinstance(exc, CallerUnauthorized) else None
+    return error_response(exc.status, exc.error, exc.detail, path=path, grpc_status=grpc_status)
 
 
 def _media_type_if_not_json(request: Request) -> str | None:

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.errors import send_error
+from app.http.principal import principal_of
 from app.logs import request_id
 from app.metrics import IN_FLIGHT, LATENCY, REQUESTS
 from app.server.protocol import ABORT_KEY
@@ -136,5 +137,6 @@ class Observability:
             "duration_ms": round(elapsed * 1000, 3),
             "first_byte_ms": None if first_byte is None else round((first_byte - started) * 1000, 3),
             "request_id": rid,
+            "principal": principal_of(scope),  # who called, never their token (`app.http.principal`)
         }
         access_log.log(level, "request", extra={"fields": fields})

@@ -9,6 +9,7 @@ MAX_PAGE_BYTES as it does at its row count (`app.rows.page_bytes`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import struct
@@ -90,6 +91,13 @@ class RowsEngine:
         # The tables whose key shapes are held, least recently used first.
         self._shaped: OrderedDict[tuple[str, str], Table] = OrderedDict()
         self._json_pages = PAGES_FETCHED.labels("rows_page")
+
+    def as_caller(self, db: Database) -> RowsEngine:
+        """This engine executing on `db` (a caller's view, `Database.on`): catalog, statement cache, key shapes and
+        budget stay shared; only where statements run differs."""
+        view = copy.copy(self)
+        view.db = db
+        return view
 
     # ---- reads -----------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.exceptions import DatabaseError, RowsError
+from app.exceptions import CallerUnauthorized, DatabaseError, RowsError
 from app.rows.catalog import Table
 from app.rows.engine import RowsEngine, WriteOptions
 from app.rows.query import loads_strict
@@ -87,7 +87,7 @@ class Ingest:
         self.compact_maps = compact_maps
         self.max_line_bytes = max_line_bytes
         self.report = Report()
-        self.failure: DatabaseError | None = None  # the first database failure: the ingest stops
+        self.failure: DatabaseError | CallerUnauthorized | None = None  # the first database failure: the ingest stops
         self.line = 1  # the number of the line being read
         self._first_failed: int | None = None
         self._partial = bytearray()  # the start of line `self.line`, when a chunk ended inside it
@@ -195,7 +195,7 @@ class Ingest:
             await self.engine.insert(self.table, row, compact_maps=self.compact_maps, options=self.options)
         except RowsError as exc:  # this line's own problem: a bad value, a missing key, Cassandra's 400
             self.report.refuse(line, exc.status, exc.error, exc.description)
-        except DatabaseError as exc:  # the database's problem: not known to be written, and the ingest stops
+        except (DatabaseError, CallerUnauthorized) as exc:  # the database's problem, or the caller's role's: it stops
             if self._first_failed is None or line < self._first_failed:
                 self._first_failed = line
             if self.failure is None:

@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope
 from app.encoding import dumps
 from app.exceptions import RowsError
 from app.http.admission import admit_stream
+from app.http.audit import record_rows
 from app.http.deps import Backend
 from app.http.errors import error_headers, stargate_body
 from app.routes.stargate.paths import ROWS_PREFIXES, RowsPath
@@ -90,6 +91,7 @@ async def ingest(
         report.written,
         report.refused,
     )
+    record_rows(request.scope, report.written, report.refused)  # for the audit line
     if work.failure is not None:
         failure = work.failure
         return _stopped(

@@ -24,7 +24,7 @@ from app.encoding import dumps
 from app.exceptions import RowsError
 from app.http.deps import Backend
 from app.http.errors import error_response
-from app.routes.stargate.access import authorize
+from app.routes.stargate.access import Leased, admit, authorize
 from app.routes.stargate.params import JSON, compact_maps, flag
 from app.routes.stargate.paths import NO_ROUTE, SCHEMAS_PREFIXES, decode_segment, raw_segments
 from app.rows.catalog import Catalog
@@ -45,21 +45,29 @@ def routes() -> list[BaseRoute]:
     return [Route(prefix + "/{rest:path}", _endpoint, methods=METHODS) for prefix in SCHEMAS_PREFIXES]
 
 
-async def _endpoint(request: Request) -> Response:
+async def _endpoint(request: Request) -> Response | Leased:
     """No such route is a 404 before access is asked; a refusal is a `RowsError`, answered by `app.http.errors`."""
     backend: Backend = request.state.backend
     match = _route(_segments(request))
     if match is None:
         raise RowsError(404, NO_ROUTE, "not_found")
-    authorize(request, backend, write=False)
     handler, args = match
+    if backend.identities is None:
+        authorize(request, backend, write=False, keyspace=args[0] if args else None, table=_table_of(args))
     if request.method not in ("GET", "HEAD"):
         allow = "GET, HEAD" if handler is not None else ""
         description = READ_ONLY.format(method=request.method)
         return error_response(405, "method_not_allowed", description, {"Allow": allow}, path=request.url.path)
     if handler is None:  # a path Stargate has for writes only: GET is not routed there
         raise RowsError(404, NO_ROUTE, "not_found")
+    if backend.identities is not None:  # pass-through: a login as the caller (the metadata stays the service's)
+        return await admit(request, backend, lambda caller: handler(request, caller, *args))
     return await handler(request, backend, *args)
+
+
+def _table_of(args: tuple[str, ...]) -> str | None:
+    """The table a schema route names (keyspace, table, ...), for a scoped key; None for keyspace-wide routes."""
+    return args[1] if len(args) >= 2 and args[0] else None
 
 
 def _segments(request: Request) -> list[str] | None:

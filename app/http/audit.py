@@ -1,0 +1,40 @@
+"""One audit line per write on the rows API (logger `app.audit`): who (the principal), what (keyspace.table and the
+operation) and how it ended (the status, rows written and refused). Never a value, a key or a token.
+
+A row write counts one row, written when the answer is a success; an ingest records its own counts in the request's
+scope (`record_rows`) before it answers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.types import Scope
+
+from app.http.principal import principal_of
+
+ROWS_KEY = "app.rows"
+OPERATIONS = {"POST": "insert", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+audit_log = logging.getLogger("app.audit")
+
+
+def record_rows(scope: Scope, written: int, refused: int) -> None:
+    scope[ROWS_KEY] = (written, refused)
+
+
+def audit_write(scope: Scope, *, keyspace: str | None, table: str | None, status: int) -> None:
+    if not audit_log.isEnabledFor(logging.INFO):
+        return
+    counted = scope.get(ROWS_KEY)
+    written, refused = counted if counted is not None else ((1, 0) if 200 <= status < 300 else (0, 1))
+    method = str(scope.get("method", ""))
+    fields = {
+        "principal": principal_of(scope),
+        "table": f"{keyspace}.{table}",
+        "operation": "ingest" if counted is not None else OPERATIONS.get(method, method.lower()[:16]),
+        "status": status,
+        "rows_written": written,
+        "rows_refused": refused,
+    }
+    audit_log.info("write", extra={"fields": fields})
