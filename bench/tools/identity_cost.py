@@ -1,6 +1,6 @@
 """MEASUREMENT ONLY: what a cached pass-through identity costs the service (`app.db.identities`).
 
-    .venv/bin/python -m bench.identity_cost [--io loop|libev] [--identities 50] [--clusters 5]
+    .venv/bin/python -m bench.tools.identity_cost [--io loop|libev] [--identities 50] [--clusters 5]
 
 Starts the auth node of the tests (`tests/support/auth_node.py`, 127.0.0.51; AUTH_NODE_KEEP=1 reuses a running one
 and leaves it running), makes login roles, connects the service's Cluster as the lifespan does, then measures:
@@ -31,8 +31,9 @@ from pydantic import SecretStr
 
 from app.config import load_settings
 from app.db.cluster import connect
-from app.db.identities import Credential, Identities
+from app.db.identities import Identities
 from app.db.loop_connection import LoopConnection
+from app.identity.credentials import Credential
 from tests.support.auth_node import SUPERUSER, client_connections, connect_as, drop_role, running_auth_node
 
 PASSWORD = "bench-secret"
