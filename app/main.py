@@ -118,32 +118,11 @@ def lifespan(
                 raise
         if settings.mode is Mode.ASTRA and settings.astra_db_secure_bundle_path is not None:
             watch_bundle_certificate(settings.astra_db_secure_bundle_path)
-        db = Database(
-            session,
-            request_timeout=settings.request_timeout,
-            max_in_flight=settings.max_in_flight,
-            refusals=cluster.refusals,
-        )
-        db.refusals.set_essential(statements.essential_cql)
-        read_cl, write_cl = default_consistency(settings, cluster)
-        budget = ColdPathBudget.of_settings(settings)  # prepares and schema refreshes share it
-        engine = RowsEngine(
-            db,
-            Catalog(cluster, Served(settings.served_keyspaces), budget=budget),
-            StatementCache(session, capacity=settings.rows_statement_cache, budget=budget),
-            Consistency(read_cl, write_cl, serial_consistency(settings)),
-            max_page_bytes=settings.max_page_bytes,
-            key_shape_tables=settings.key_shape_tables,
-            limits=QueryLimits.of(settings),
-        )
-        # AUTH_MODE=passthrough: the callers' own sessions on this Cluster (app.db.identities), and /v1/auth.
-        passthrough = settings.auth_mode == "passthrough"
-        identities = Identities.from_settings(cluster, settings) if passthrough else None
-        tokens = IssuedTokens.from_settings(settings)
-        backend = Backend(db, statements, settings, cursors=codec, engine=engine, identities=identities, tokens=tokens)
+        backend = _backend(settings, codec, cluster, session, statements)
+        engine, identities = backend.engine, backend.identities
         state: dict[str, object] = {"backend": backend}  # routes reach it through BackendDep (app.http.deps)
-        if identities is not None:
-            state["auth_api"] = auth.AuthApi(_login_with(identities), tokens)
+        if identities is not None and backend.tokens is not None:
+            state["auth_api"] = auth.AuthApi(_login_with(identities), backend.tokens)
         log.info("ready: %s (AUTH_MODE=%s)", settings.describe, settings.auth_mode)
         rows_openapi.serve(app, engine.catalog)
         try:
@@ -156,6 +135,34 @@ def lifespan(
             log.info("driver shut down")
 
     return connected
+
+
+def _backend(
+    settings: Settings, codec: PageStateCodec, cluster: Cluster, session: Session, statements: Statements
+) -> Backend:
+    """What the routes reach: the database seam, the rows engine, and (AUTH_MODE=passthrough) the callers' own
+    sessions on this Cluster (app.db.identities)."""
+    db = Database(
+        session,
+        request_timeout=settings.request_timeout,
+        max_in_flight=settings.max_in_flight,
+        refusals=cluster.refusals,
+    )
+    db.refusals.set_essential(statements.essential_cql)
+    read_cl, write_cl = default_consistency(settings, cluster)
+    budget = ColdPathBudget.of_settings(settings)  # prepares and schema refreshes share it
+    engine = RowsEngine(
+        db,
+        Catalog(cluster, Served(settings.served_keyspaces), budget=budget),
+        StatementCache(session, capacity=settings.rows_statement_cache, budget=budget),
+        Consistency(read_cl, write_cl, serial_consistency(settings)),
+        max_page_bytes=settings.max_page_bytes,
+        key_shape_tables=settings.key_shape_tables,
+        limits=QueryLimits.of(settings),
+    )
+    identities = Identities.from_settings(cluster, settings) if settings.auth_mode == "passthrough" else None
+    tokens = IssuedTokens.from_settings(settings)
+    return Backend(db, statements, settings, cursors=codec, engine=engine, identities=identities, tokens=tokens)
 
 
 def _login_with(identities: Identities) -> auth.Login:

@@ -22,6 +22,7 @@ from app.http.audit import record_rows
 from app.http.deps import Backend
 from app.http.errors import error_headers, stargate_body
 from app.routes.stargate.paths import ROWS_PREFIXES, RowsPath
+from app.rows.catalog import Table
 from app.rows.engine import WriteOptions
 from app.rows.ingest import Ingest
 from app.streaming import NDJSON_TYPES
@@ -54,22 +55,7 @@ async def ingest(
             "'ifNotExists' cannot be combined with an NDJSON body: use a single-row POST for a conditional insert",
             "bad_write_option",
         )
-    try:
-        # SERVER_TIMEOUT does not cover an ingest (see the module's docstring): this part it would have covered.
-        async with asyncio.timeout(settings.server_timeout) as deadline:
-            table = await backend.engine.catalog.table(where.keyspace, where.table)
-            if table.is_counter_table:
-                raise RowsError(
-                    400, f"Table '{table.name}' has counter columns: write them with PUT or PATCH", "counter_table"
-                )
-            await backend.engine.shapes(table)  # prepared before the first line, not raced for by the first writers
-            await admit_stream(request)
-    except TimeoutError:
-        if not deadline.expired():
-            raise
-        raise RowsError(
-            504, f"the request took longer than {settings.server_timeout:g} s (SERVER_TIMEOUT)", "server_timeout"
-        ) from None
+    table = await _prepared_table(request, backend, where)
     work = Ingest(
         backend.engine,
         table,
@@ -112,6 +98,26 @@ async def ingest(
     if outcome == "disconnected":
         return Response(status_code=499)  # nobody is left to read it; the access log says what happened
     return Response(dumps(report.body()), media_type="application/json")
+
+
+async def _prepared_table(request: Request, backend: Backend, where: RowsPath) -> Table:
+    """The table, its statements prepared and a stream slot taken, all within SERVER_TIMEOUT: the part of an ingest
+    it would have covered (it does not cover the rest, see the module's docstring)."""
+    seconds = backend.settings.server_timeout
+    try:
+        async with asyncio.timeout(seconds) as deadline:
+            table = await backend.engine.catalog.table(where.keyspace, where.table)
+            if table.is_counter_table:
+                raise RowsError(
+                    400, f"Table '{table.name}' has counter columns: write them with PUT or PATCH", "counter_table"
+                )
+            await backend.engine.shapes(table)  # prepared before the first line, not raced for by the first writers
+            await admit_stream(request)
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        raise RowsError(504, f"the request took longer than {seconds:g} s (SERVER_TIMEOUT)", "server_timeout") from None
+    return table
 
 
 async def _read(receive: Receive, work: Ingest, *, idle: float) -> str:
