@@ -21,7 +21,7 @@ from app.identity.issued import RENEWED_HEADER, IssuedTokens
 from app.routes.stargate.access import MISSING_TOKEN
 from tests.support.app import app_client
 from tests.support.auth_node import SUPERUSER, AuthNode, Roles
-from tests.support.server import PAGE_STATE_SECRET
+from tests.support.processes import PAGE_STATE_SECRET
 
 DENIED = "Unauthorized gRPC operation (Status.Code.PERMISSION_DENIED->401): "
 NDJSON = {"accept": "application/x-ndjson"}

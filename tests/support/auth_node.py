@@ -29,7 +29,7 @@ from app.identity.credentials import Credential
 from app.routes.auth import Login
 from tests.support.cluster import LocalCluster
 from tests.support.names import unique
-from tests.support.server import ROOT
+from tests.support.processes import ROOT
 
 HOME = ".cassandra-auth"
 BASE = 50
