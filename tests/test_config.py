@@ -73,14 +73,22 @@ def test_the_secret_never_appears_in_the_settings_repr() -> None:
     assert "not-a-real-secret" not in settings.describe
 
 
-def test_launcher_exits_with_one_line_on_contradictory_configuration() -> None:
-    env = service_env(load_settings(), ASTRA_DB_KEYSPACE="sample")
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"ASTRA_DB_KEYSPACE": "sample"}, "configuration error: Astra DB configuration is incomplete"),
+        ({"LOG_LEVEL": "loud"}, "configuration error: LOG_LEVEL:"),
+    ],
+    ids=["contradictory-configuration", "bad-log-level"],
+)
+def test_the_launcher_exits_with_one_configuration_line(variables: dict[str, str], message: str) -> None:
+    env = service_env(load_settings(), **variables)
     result = subprocess.run(
         [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert result.stderr.startswith("configuration error: Astra DB configuration is incomplete")
+    assert result.stderr.startswith(message)
 
 
 def test_unreachable_cassandra_fails_start_up_with_one_line_and_no_traceback(tmp_path: Path) -> None:
@@ -107,16 +115,6 @@ def test_missing_keyspace_fails_start_up_saying_to_run_init_db(tmp_path: Path) -
 @pytest.mark.parametrize("level", ["INFO", " Warning "])
 def test_log_level_is_case_insensitive(level: str) -> None:
     assert load_settings(log_level=level).log_level == level.strip().lower()
-
-
-def test_a_bad_log_level_is_one_configuration_line_from_the_launcher() -> None:
-    env = service_env(load_settings(), LOG_LEVEL="loud")
-    result = subprocess.run(
-        [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0
-    assert result.stderr.startswith("configuration error: LOG_LEVEL:")
 
 
 def test_a_bad_configuration_under_plain_uvicorn_fails_start_up_with_one_line(tmp_path: Path) -> None:
