@@ -204,9 +204,7 @@ def examples(test: object) -> object:
 # --- the routes -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "condition", ['{{"$eq": {raw}}}', '{{"$in": [{raw}, {raw}]}}'], ids=["where-eq", "where-in"]
-)
+@pytest.mark.parametrize("condition", ['{{"$eq": {raw}}}', '{{"$in": [{raw}, {raw}]}}'], ids=["where-eq", "where-in"])
 @examples
 @given(column=COLUMN, raw=SMALL)
 def test_a_hostile_value_in_a_where_condition_is_never_a_server_error(
