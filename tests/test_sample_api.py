@@ -20,7 +20,7 @@ from app.db.schema import drop_keyspace
 from tests.support.app import app_client
 from tests.support.names import unique
 from tests.support.processes import Server, failed_start, service_env, start_uvicorn, stop_server
-from tests.support.rows import path
+from tests.support.rows import create_keyspace, path
 
 NOTE = {"id": "first", "body": "a keyspace of its own"}
 
@@ -29,10 +29,7 @@ NOTE = {"id": "first", "body": "a keyspace of its own"}
 def bare_keyspace(cql: Session) -> Iterator[str]:
     """A keyspace with one table of its own and neither `animals` nor `plants`."""
     name = unique("nosample_")
-    cql.execute(
-        f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}",
-        timeout=60,
-    )
+    create_keyspace(cql, name)
     cql.execute(f"CREATE TABLE {name}.notes (id text PRIMARY KEY, body text)", timeout=60)
     yield name
     drop_keyspace(cql, name)

@@ -31,6 +31,13 @@ def create_table(cql: Session, columns: str, *, options: str = "", prefix: str =
     return name
 
 
+def create_keyspace(cql: Session, name: str) -> None:
+    """A keyspace of the test's own, with one replica (the tests run on one node)."""
+    cql.execute(
+        f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}", timeout=60
+    )
+
+
 def filled_table(cql: Session, columns: str, names: str, rows: Sequence[Sequence[object]]) -> str:
     """`create_table`, then `rows` inserted, 64 at a time: each row's values in the order of `names`."""
     table = create_table(cql, columns)
