@@ -167,6 +167,11 @@ def admin_session(layout: Layout, user: str = ADMIN_ROLE, password: str | None =
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         connect_timeout=10,
     )
+    return connected(cluster)
+
+
+def connected(cluster: Cluster) -> tuple[Cluster, Session]:
+    """The cluster and its session; when connecting fails, the cluster is shut down (its threads stop) first."""
     try:
         return cluster, cluster.connect()
     except BaseException:

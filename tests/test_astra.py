@@ -29,7 +29,7 @@ from astra_local.stand_in import admin_session, write_bundle
 from tests.support.app import client_for
 from tests.support.names import unique
 from tests.support.processes import failed_start
-from tests.support.sample import ATALANTA, assert_sample_plantago
+from tests.support.sample import assert_both_vanessa, assert_sample_atalanta, assert_sample_plantago
 from tests.support.stand_in import StandIn, run_script
 
 pytestmark = pytest.mark.astra
@@ -78,15 +78,11 @@ async def test_plantago_streams_as_ndjson_through_the_bundle(astra_client: httpx
 
 
 async def test_sample_animal_reads_back_through_the_bundle(astra_client: httpx.AsyncClient) -> None:
-    response = await astra_client.get("/animal/Vanessa/atalanta")
-    assert response.status_code == 200
-    assert response.json() == ATALANTA
+    assert_sample_atalanta(await astra_client.get("/animal/Vanessa/atalanta"))
 
 
 async def test_genus_listing_returns_both_vanessa_through_the_bundle(astra_client: httpx.AsyncClient) -> None:
-    response = await astra_client.get("/animal/Vanessa")
-    assert response.status_code == 200
-    assert [a["species"] for a in response.json()] == ["atalanta", "cardui"]
+    assert_both_vanessa(await astra_client.get("/animal/Vanessa"))
 
 
 async def test_posted_animal_reads_back_through_the_bundle(astra_client: httpx.AsyncClient) -> None:

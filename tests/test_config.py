@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings
 from app.config import Mode, Settings, load_settings
 from app.exceptions import ConfigError
 from tests.support.names import unique
-from tests.support.processes import ROOT, free_port, service_env, start_uvicorn, stop_server
+from tests.support.processes import ROOT, failed_start, free_port, service_env
 
 ASTRA = {
     "astra_db_client_id": "token",
@@ -73,35 +73,34 @@ def test_the_secret_never_appears_in_the_settings_repr() -> None:
     assert "not-a-real-secret" not in settings.describe
 
 
-def test_launcher_exits_with_one_line_on_contradictory_configuration() -> None:
-    env = service_env(load_settings(), ASTRA_DB_KEYSPACE="sample")
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"ASTRA_DB_KEYSPACE": "sample"}, "configuration error: Astra DB configuration is incomplete"),
+        ({"LOG_LEVEL": "loud"}, "configuration error: LOG_LEVEL:"),
+    ],
+    ids=["contradictory-configuration", "bad-log-level"],
+)
+def test_the_launcher_exits_with_one_configuration_line(variables: dict[str, str], message: str) -> None:
+    env = service_env(load_settings(), **variables)
     result = subprocess.run(
         [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert result.stderr.startswith("configuration error: Astra DB configuration is incomplete")
+    assert result.stderr.startswith(message)
 
 
 def test_unreachable_cassandra_fails_start_up_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     env = service_env(load_settings(), CASSANDRA_PORT=str(free_port()), CONNECT_TIMEOUT="3")
-    server = start_uvicorn(env, tmp_path / "uvicorn.log", wait_ready=False)
-    assert server.process.wait(60) == 3
-    output = server.output()
+    output = failed_start(env, tmp_path / "uvicorn.log", code=3)
     assert "start-up failed: cannot reach Cassandra at 127.0.0.1" in output
-    assert "Traceback" not in output
 
 
 def test_missing_keyspace_fails_start_up_saying_to_run_init_db(tmp_path: Path) -> None:
     env = service_env(load_settings(), CASSANDRA_KEYSPACE=unique("missing_"))
-    server = start_uvicorn(env, tmp_path / "uvicorn.log", wait_ready=False)
-    try:
-        assert server.process.wait(60) == 3
-    finally:
-        stop_server(server)
-    output = server.output()
+    output = failed_start(env, tmp_path / "uvicorn.log", code=3)
     assert "does not exist: run scripts/init-db" in output
-    assert "Traceback" not in output
 
 
 @pytest.mark.parametrize("level", ["INFO", " Warning "])
@@ -109,22 +108,9 @@ def test_log_level_is_case_insensitive(level: str) -> None:
     assert load_settings(log_level=level).log_level == level.strip().lower()
 
 
-def test_a_bad_log_level_is_one_configuration_line_from_the_launcher() -> None:
-    env = service_env(load_settings(), LOG_LEVEL="loud")
-    result = subprocess.run(
-        [sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0
-    assert result.stderr.startswith("configuration error: LOG_LEVEL:")
-
-
 def test_a_bad_configuration_under_plain_uvicorn_fails_start_up_with_one_line(tmp_path: Path) -> None:
-    server = start_uvicorn(service_env(load_settings(), LOG_LEVEL="loud"), tmp_path / "uvicorn.log", wait_ready=False)
-    assert server.process.wait(60) == 3
-    output = server.output()
+    output = failed_start(service_env(load_settings(), LOG_LEVEL="loud"), tmp_path / "uvicorn.log", code=3)
     assert "configuration error: LOG_LEVEL:" in output
-    assert "Traceback" not in output
 
 
 def test_an_empty_astra_variable_counts_as_unset() -> None:

@@ -22,7 +22,7 @@ from app.exceptions import ConfigError
 from tests.support.asgi import raw_call
 from tests.support.names import unique
 from tests.support.processes import Server, service_env, start_app, stop_server
-from tests.support.rows import create_table
+from tests.support.rows import filled_table
 from tests.support.service import json_lines, port_of
 
 BODY_LIMIT = 4096
@@ -33,10 +33,7 @@ BODY_LIMIT = 4096
 
 @pytest.fixture(scope="module")
 def small_table(cql: Session) -> str:
-    table = create_table(cql, "p text, c int, PRIMARY KEY (p, c)")
-    for i in range(50):
-        cql.execute(f"INSERT INTO {table} (p, c) VALUES ('k', {i})")
-    return table
+    return filled_table(cql, "p text, c int, PRIMARY KEY (p, c)", "p, c", [("k", i) for i in range(50)])
 
 
 @pytest.fixture(scope="module")

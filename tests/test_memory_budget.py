@@ -20,7 +20,7 @@ from app.exceptions import ConfigError
 from tests.support.names import unique
 from tests.support.poll import eventually
 from tests.support.processes import ROOT, service_env, start_app, stop_server
-from tests.support.rows import create_table
+from tests.support.rows import filled_table
 
 ROWS = 1500  # more than MAX_CURSOR_PAGE_SIZE (1,000 by default)
 
@@ -35,10 +35,9 @@ def wide_genus(cql: Session) -> str:
 
 @pytest.fixture(scope="module")
 def wide_table(cql: Session) -> str:
-    table = create_table(cql, "p text, c int, v int, PRIMARY KEY (p, c)")
-    statement = cql.prepare(f"INSERT INTO {table} (p, c, v) VALUES (?, ?, ?)")
-    execute_concurrent_with_args(cql, statement, [("wide", i, i) for i in range(ROWS)], concurrency=64)
-    return table
+    return filled_table(
+        cql, "p text, c int, v int, PRIMARY KEY (p, c)", "p, c, v", [("wide", i, i) for i in range(ROWS)]
+    )
 
 
 async def test_a_cursor_page_is_capped_by_max_cursor_page_size(client: httpx.AsyncClient, wide_genus: str) -> None:

@@ -47,6 +47,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+def _printed(command: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """What `command` prints when run in `cwd` with `env`; it must succeed within a minute."""
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+
+
 def test_pyproject_lists_every_package_of_app() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "app").rglob("__init__.py")}
@@ -77,16 +82,8 @@ def test_init_db_run_from_an_installed_wheel_finds_the_cql(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", "import app.db.schema as s; print(s.SCHEMA_DIR)"],
-            cwd=elsewhere,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        assert done.stdout.strip().startswith(str(target))
+        printed = _printed([sys.executable, "-c", "import app.db.schema as s; print(s.SCHEMA_DIR)"], elsewhere, env)
+        assert printed.strip().startswith(str(target))
         init = subprocess.run(
             [sys.executable, "-m", "app.initdb"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120
         )
@@ -205,16 +202,12 @@ def test_the_installed_package_initialises_and_serves_from_any_directory(
     env = {k: v for k, v in service_env(settings, CASSANDRA_KEYSPACE=keyspace).items() if k != "PYTHONPATH"}
     bin_dir = installed / "bin"
     try:
-        where = subprocess.run(
+        where = _printed(
             [str(bin_dir / "python"), "-c", "import app, app.db.schema as s; print(app.__file__, s.SCHEMA_DIR)"],
-            cwd=elsewhere,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
+            elsewhere,
+            env,
         )
-        assert all(path.startswith(str(installed)) for path in where.stdout.split()), where.stdout
+        assert all(path.startswith(str(installed)) for path in where.split()), where
         init = subprocess.run(
             [str(bin_dir / "cassandra-api-initdb")], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=180
         )

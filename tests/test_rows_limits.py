@@ -13,15 +13,12 @@ from cassandra.cluster import Session
 
 from tests.support.app import client_for
 from tests.support.asgi import HeldResponse
-from tests.support.rows import create_table
+from tests.support.rows import filled_table
 
 
 @pytest.fixture(scope="module")
 def table(cql: Session) -> str:
-    name = create_table(cql, "p text, c int, PRIMARY KEY (p, c)")
-    for i in range(20):
-        cql.execute(f"INSERT INTO {name} (p, c) VALUES ('k', {i})")
-    return name
+    return filled_table(cql, "p text, c int, PRIMARY KEY (p, c)", "p, c", [("k", i) for i in range(20)])
 
 
 def assert_stargate_503(response: Any, limit: str) -> None:

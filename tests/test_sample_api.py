@@ -19,8 +19,8 @@ from app.config import Settings, load_settings
 from app.db.schema import drop_keyspace
 from tests.support.app import app_client
 from tests.support.names import unique
-from tests.support.processes import Server, service_env, start_uvicorn, stop_server
-from tests.support.rows import path
+from tests.support.processes import Server, failed_start, service_env, start_uvicorn, stop_server
+from tests.support.rows import create_keyspace, path
 
 NOTE = {"id": "first", "body": "a keyspace of its own"}
 
@@ -29,10 +29,7 @@ NOTE = {"id": "first", "body": "a keyspace of its own"}
 def bare_keyspace(cql: Session) -> Iterator[str]:
     """A keyspace with one table of its own and neither `animals` nor `plants`."""
     name = unique("nosample_")
-    cql.execute(
-        f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}",
-        timeout=60,
-    )
+    create_keyspace(cql, name)
     cql.execute(f"CREATE TABLE {name}.notes (id text PRIMARY KEY, body text)", timeout=60)
     yield name
     drop_keyspace(cql, name)
@@ -87,14 +84,8 @@ def test_sample_api_on_refuses_to_start_without_the_tables_in_one_line(
     settings: Settings, bare_keyspace: str, tmp_path: Path
 ) -> None:
     env = service_env(settings, CASSANDRA_KEYSPACE=bare_keyspace, SAMPLE_API="on")
-    server = start_uvicorn(env, tmp_path / "server.log", wait_ready=False)
-    try:
-        assert server.process.wait(60) == 3
-    finally:
-        stop_server(server)
-    output = server.output()
+    output = failed_start(env, tmp_path / "server.log", code=3)
     assert f"SAMPLE_API=on, but keyspace {bare_keyspace} has no table animals or plants: run scripts/init-db" in output
-    assert "Traceback" not in output
 
 
 async def test_auto_on_the_test_keyspace_keeps_the_sample_on(

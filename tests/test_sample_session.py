@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.sample import ATALANTA, assert_sample_plantago
+from tests.support.sample import assert_both_vanessa, assert_sample_atalanta, assert_sample_plantago
 
 
 async def test_plantago_lists_the_88_sample_species(client: httpx.AsyncClient) -> None:
@@ -12,12 +12,8 @@ async def test_plantago_lists_the_88_sample_species(client: httpx.AsyncClient) -
 
 
 async def test_sample_animal_reads_back_with_its_float_as_written(client: httpx.AsyncClient) -> None:
-    response = await client.get("/animal/Vanessa/atalanta")
-    assert response.status_code == 200
-    assert response.json() == ATALANTA
+    assert_sample_atalanta(await client.get("/animal/Vanessa/atalanta"))
 
 
 async def test_genus_listing_returns_both_vanessa_in_species_order(client: httpx.AsyncClient) -> None:
-    response = await client.get("/animal/Vanessa")
-    assert response.status_code == 200
-    assert [a["species"] for a in response.json()] == ["atalanta", "cardui"]
+    assert_both_vanessa(await client.get("/animal/Vanessa"))

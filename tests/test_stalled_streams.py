@@ -25,7 +25,7 @@ from app.db.statements import CQL
 from tests.support.names import unique
 from tests.support.poll import eventually_sync
 from tests.support.processes import Server, service_env, start_app, stop_server
-from tests.support.rows import create_table
+from tests.support.rows import filled_table
 from tests.support.service import metric, port_of, tcp_connections
 
 STALLED = 70
@@ -47,10 +47,8 @@ def big_genus(cql: Session) -> str:
 
 @pytest.fixture(scope="module")
 def big_table(cql: Session) -> str:
-    table = create_table(cql, "p text, c int, payload text, PRIMARY KEY (p, c)")
-    statement = cql.prepare(f"INSERT INTO {table} (p, c, payload) VALUES (?, ?, ?)")
-    execute_concurrent_with_args(cql, statement, [("big", i, URL) for i in range(ROWS)], concurrency=64)
-    return table
+    rows = [("big", i, URL) for i in range(ROWS)]
+    return filled_table(cql, "p text, c int, payload text, PRIMARY KEY (p, c)", "p, c, payload", rows)
 
 
 def _start(settings: Settings, log: Path, **extra: str) -> Server:

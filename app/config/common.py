@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated, TypeVar
+
+from pydantic import BeforeValidator
+from pydantic_settings import NoDecode
 
 # `\Z`, not `$`: `$` also matches before a trailing newline. Use it with `fullmatch` (`match` is safe too).
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,47}\Z")
@@ -24,3 +28,10 @@ def empty_is_unset(value: object) -> object:
 
 def lower_case(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
+
+
+Item = TypeVar("Item")
+# The readings above as field types, so no setting group repeats a validator that only calls one of them.
+CommaList = Annotated[list[Item], NoDecode, BeforeValidator(split_commas)]
+LowerCase = BeforeValidator(lower_case)
+EmptyIsUnset = BeforeValidator(empty_is_unset)

@@ -9,9 +9,8 @@ from typing import Annotated, Literal, Self
 
 from cassandra import ConsistencyLevel
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import NoDecode
 
-from app.config.common import empty_is_unset, lower_case, split_commas
+from app.config.common import CommaList, EmptyIsUnset, LowerCase, empty_is_unset
 from app.exceptions import ConfigError
 
 ASTRA_VARIABLES = (
@@ -82,15 +81,10 @@ class CassandraSettings(BaseModel):
     speculation apply to Astra too.
     """
 
-    cassandra_contact_points: Annotated[list[str], NoDecode] = Field(
+    cassandra_contact_points: CommaList[str] = Field(
         default_factory=lambda: ["127.0.0.1"],
         description="comma-separated node addresses; setting it means 'use my cluster, start no local node'",
     )
-
-    @field_validator("cassandra_contact_points", mode="before")
-    @classmethod
-    def _split_contact_points(cls, value: object) -> object:
-        return split_commas(value)
 
     cassandra_port: int = Field(default=9042, ge=1, le=65535, description="CQL port")
     cassandra_local_dc: str | None = Field(
@@ -112,17 +106,12 @@ class CassandraSettings(BaseModel):
         description="native protocol version (default 4, also on Astra: v5 only adds per-frame checksums)",
     )
 
-    driver_io: DriverIO = Field(
+    driver_io: Annotated[DriverIO, LowerCase] = Field(
         # loop: 0.54 against 0.82 ms CPU per point read at c=64 (bench/results/cuts.md), and the whole fault suite
         # passes under both (bench/results/faults.md).
         default="loop",
         description="where the driver's sockets run: `loop` (this service's event loop) or `libev` (a driver thread)",
     )
-
-    @field_validator("driver_io", mode="before")
-    @classmethod
-    def _driver_io_lower_case(cls, value: object) -> object:
-        return lower_case(value)
 
     reconnect_delay: float = Field(
         default=1.0,
@@ -137,15 +126,15 @@ class CassandraSettings(BaseModel):
     speculative_delay: float = Field(
         default=0.5, ge=0, le=60, description="seconds before an idempotent request also goes to another node (0: off)"
     )
-    cassandra_tls_ca_file: Path | None = Field(
+    cassandra_tls_ca_file: Annotated[Path | None, EmptyIsUnset] = Field(
         default=None,
         description="TLS to the nodes: the CA certificate(s) that signed them (PEM); setting it turns TLS on, with "
         "host-name checking (each node's certificate must name the address the driver connects to)",
     )
-    cassandra_tls_cert_file: Path | None = Field(
+    cassandra_tls_cert_file: Annotated[Path | None, EmptyIsUnset] = Field(
         default=None, description="TLS: this service's client certificate (PEM), for nodes that require one"
     )
-    cassandra_tls_key_file: Path | None = Field(
+    cassandra_tls_key_file: Annotated[Path | None, EmptyIsUnset] = Field(
         default=None, description="TLS: the private key of CASSANDRA_TLS_CERT_FILE (PEM, unencrypted)"
     )
     cassandra_allow_plaintext: bool = Field(
@@ -153,11 +142,6 @@ class CassandraSettings(BaseModel):
         description="let CASSANDRA_PASSWORD cross the network without TLS to a contact point that is not loopback "
         "(refused otherwise)",
     )
-
-    @field_validator("cassandra_tls_ca_file", "cassandra_tls_cert_file", "cassandra_tls_key_file", mode="before")
-    @classmethod
-    def _empty_path_is_unset(cls, value: object) -> object:
-        return empty_is_unset(value)
 
     @model_validator(mode="after")
     def _check_connection(self) -> Self:

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import NoDecode
 
-from app.config.common import MIN_KEY_LENGTH, empty_is_unset, lower_case, split_commas
+from app.config.common import MIN_KEY_LENGTH, CommaList, EmptyIsUnset, LowerCase
 from app.exceptions import ConfigError
 from app.identity.keys_file import read_keys_file
 
@@ -20,16 +19,11 @@ AuthMode = Literal["keys", "passthrough"]
 class AccessSettings(BaseModel):
     """Access control"""
 
-    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+    api_keys: CommaList[SecretStr] = Field(
         default_factory=list,
         description="comma-separated keys accepted for writes (and reads with PROTECT_READS), sent as "
         "'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
     )
-
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _split_keys(cls, value: object) -> object:
-        return split_commas(value)
 
     @model_validator(mode="after")
     def _keys_long_enough(self) -> Self:
@@ -75,28 +69,18 @@ class AccessSettings(BaseModel):
     )
 
     # added by tokens
-    auth_mode: AuthMode = Field(
+    auth_mode: Annotated[AuthMode, LowerCase] = Field(
         default="keys",
         description="`keys`: API keys admit requests and the service's own role does the work; `passthrough`: the "
         "caller's token (AstraCS:..., Cassandra:<b64 user>:<b64 password>, or one from POST /v1/auth) is the "
         "database credential, and Cassandra's GRANTs decide",
     )
 
-    @field_validator("auth_mode", mode="before")
-    @classmethod
-    def _auth_mode_lower_case(cls, value: object) -> object:
-        return lower_case(value)
-
-    api_keys_file: Path | None = Field(
+    api_keys_file: Annotated[Path | None, EmptyIsUnset] = Field(
         default=None,
         description="a JSON or TOML file of named, scoped API keys (id, sha256, scopes, expires; see "
         "docs/access-control.md), re-read when it changes; API_KEYS still work, with every scope",
     )
-
-    @field_validator("api_keys_file", mode="before")
-    @classmethod
-    def _api_keys_file_empty_is_unset(cls, value: object) -> object:
-        return empty_is_unset(value)
 
     @field_validator("api_keys_file")
     @classmethod
@@ -129,16 +113,11 @@ class AccessSettings(BaseModel):
 class OperationsSettings(BaseModel):
     """Operations: logs, start-up, shutdown, probes and metrics"""
 
-    log_level: LogLevel = Field(
+    log_level: Annotated[LogLevel, LowerCase] = Field(
         default="info",
         description="the service's and uvicorn's log level, any case: trace, debug, info, warning, error or "
         "critical (the driver logs from warning up unless debug or trace)",
     )
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _log_level_lower_case(cls, value: object) -> object:
-        return lower_case(value)
 
     init_schema_on_startup: bool = Field(
         default=False,
@@ -178,14 +157,9 @@ class OperationsSettings(BaseModel):
     )
 
     # added by settings
-    sample_api: SampleApi = Field(
+    sample_api: Annotated[SampleApi, LowerCase] = Field(
         default="auto",
         description="the sample's /animal and /plant routes: `auto` serves them when the keyspace has both tables "
         "`animals` and `plants`, `on` refuses to start without them, `off` answers 404 (one start-up line says "
         "which and why)",
     )
-
-    @field_validator("sample_api", mode="before")
-    @classmethod
-    def _sample_api_lower_case(cls, value: object) -> object:
-        return lower_case(value)

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import NoDecode
-
-from app.config.common import split_commas
+from app.config.common import CommaList
 
 
 class RowsApiSettings(BaseModel):
     """The rows API (Stargate REST v2 compatible)"""
 
-    rows_keyspaces: Annotated[list[str], NoDecode] = Field(
+    rows_keyspaces: CommaList[str] = Field(
         default_factory=list,
         description="keyspaces the rows API serves: a comma list, or * for every non-system keyspace "
         "(default: the service's own keyspace)",
     )
-
-    @field_validator("rows_keyspaces", mode="before")
-    @classmethod
-    def _split_keyspaces(cls, value: object) -> object:
-        return split_commas(value)
 
     rows_allow_filtering: bool = Field(
         default=False, description="let rows API requests ask for ALLOW FILTERING with allowFiltering=true"

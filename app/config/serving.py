@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import NoDecode
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
-from app.config.common import split_commas
+from app.config.common import CommaList
 from app.exceptions import ConfigError
 
 MIN_PAGE_STATE_SECRET_BYTES = 32
@@ -87,7 +86,7 @@ class PagingSettings(BaseModel):
         default=None,
         description="the key that seals cursor tokens, at least 32 bytes: the same as a one-element PAGE_STATE_SECRETS",
     )
-    page_state_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+    page_state_secrets: CommaList[SecretStr] = Field(
         default_factory=list,
         description="comma-separated keys for cursor tokens, each at least 32 bytes: the first seals, any opens "
         "(rotation). Default: a random key per process; `python -m app --workers N` makes one for its workers",
@@ -98,11 +97,6 @@ class PagingSettings(BaseModel):
         le=30 * 86_400,
         description="seconds a cursor token is accepted after it was issued (then 400 bad_page_state)",
     )
-
-    @field_validator("page_state_secrets", mode="before")
-    @classmethod
-    def _split_secrets(cls, value: object) -> object:
-        return split_commas(value)
 
     @model_validator(mode="after")
     def _secrets_long_enough(self) -> Self:

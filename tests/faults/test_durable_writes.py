@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.db.cluster import connect
-from tests.support.cluster import LocalCluster
+from tests.support.cluster import LocalCluster, query
 from tests.support.names import unique
 from tests.support.processes import stop_server
 from tests.support.report import Report
@@ -31,12 +30,8 @@ WRITERS = 16
 
 
 def read_back(settings: Settings, genus: str) -> dict[str, int]:
-    cluster, session = connect(settings, keyspace=settings.keyspace)
-    try:
-        rows = session.execute("SELECT species, sightings FROM plants WHERE genus = %s", (genus,), timeout=30)
-        return {row["species"]: row["sightings"] for row in rows}
-    finally:
-        cluster.shutdown()
+    rows = query(settings, "SELECT species, sightings FROM plants WHERE genus = %s", genus, keyspace=settings.keyspace)
+    return {row["species"]: row["sightings"] for row in rows}
 
 
 async def test_every_acknowledged_write_survives_a_sigkill(

@@ -13,9 +13,8 @@ import time
 import pytest
 
 from app.config import Settings
-from app.db.cluster import connect
 from app.db.statements import CQL
-from tests.support.cluster import LocalCluster, create_schema
+from tests.support.cluster import LocalCluster, create_schema, query
 from tests.support.names import unique
 from tests.support.poll import eventually
 from tests.support.report import Report
@@ -26,11 +25,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 def prepared_on_node(settings: Settings) -> set[str]:
     """The statements the node holds prepared (it keeps them in system.prepared_statements)."""
-    cluster, session = connect(settings)
-    try:
-        return {row["query_string"] for row in session.execute("SELECT query_string FROM system.prepared_statements")}
-    finally:
-        cluster.shutdown()
+    return {row["query_string"] for row in query(settings, "SELECT query_string FROM system.prepared_statements")}
 
 
 async def test_prepared_statements_work_again_after_the_node_lost_them(

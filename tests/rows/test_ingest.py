@@ -226,21 +226,20 @@ async def test_timestamp_applies_to_ingested_rows(
     assert at == [micros, micros]
 
 
-async def test_if_not_exists_is_refused_with_an_ndjson_body(
-    client: httpx.AsyncClient, keyspace_name: str, items: str, cql: Session
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"ifNotExists": "true"}, "'ifNotExists' cannot be combined with an NDJSON body"),
+        ({"ttl": "soon"}, "Invalid 'ttl' parameter"),
+    ],
+    ids=["if-not-exists", "bad-ttl"],
+)
+async def test_a_refused_parameter_is_a_400_before_any_line_is_written(
+    client: httpx.AsyncClient, keyspace_name: str, items: str, cql: Session, params: dict[str, str], message: str
 ) -> None:
     key = unique()
-    response = await ingest(client, keyspace_name, items, body(key, range(2)), params={"ifNotExists": "true"})
-    assert_stargate_error(response, 400, "'ifNotExists' cannot be combined with an NDJSON body")
-    assert stored(cql, items, key) == []
-
-
-async def test_a_bad_ttl_is_a_400_before_any_line_is_written(
-    client: httpx.AsyncClient, keyspace_name: str, items: str, cql: Session
-) -> None:
-    key = unique()
-    response = await ingest(client, keyspace_name, items, body(key, range(2)), params={"ttl": "soon"})
-    assert_stargate_error(response, 400, "Invalid 'ttl' parameter")
+    response = await ingest(client, keyspace_name, items, body(key, range(2)), params=params)
+    assert_stargate_error(response, 400, message)
     assert stored(cql, items, key) == []
 
 

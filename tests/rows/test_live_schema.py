@@ -6,15 +6,14 @@ from __future__ import annotations
 import httpx
 from cassandra.cluster import Session
 
-from tests.support.names import unique
 from tests.support.poll import eventually
+from tests.support.rows import create_table
 
 
 async def test_a_table_created_while_running_is_served(
     client: httpx.AsyncClient, keyspace_name: str, cql: Session
 ) -> None:
-    table = unique("fresh")
-    cql.execute(f"CREATE TABLE {table} (k text PRIMARY KEY, v int)", timeout=60)
+    table = create_table(cql, "k text PRIMARY KEY, v int", prefix="fresh")
     cql.execute(f"INSERT INTO {table} (k, v) VALUES ('a', 1)")
     response = await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/a")
     assert response.status_code == 200  # a miss refreshes the driver's view before answering
@@ -22,8 +21,7 @@ async def test_a_table_created_while_running_is_served(
 
 
 async def test_a_dropped_table_is_refused(client: httpx.AsyncClient, keyspace_name: str, cql: Session) -> None:
-    table = unique("doomed")
-    cql.execute(f"CREATE TABLE {table} (k text PRIMARY KEY, v int)", timeout=60)
+    table = create_table(cql, "k text PRIMARY KEY, v int", prefix="doomed")
     assert (await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/rows")).status_code == 200
     cql.execute(f"DROP TABLE {table}", timeout=60)
 
@@ -37,8 +35,7 @@ async def test_a_dropped_table_is_refused(client: httpx.AsyncClient, keyspace_na
 async def test_an_added_column_is_served_once_the_table_changed(
     client: httpx.AsyncClient, keyspace_name: str, cql: Session
 ) -> None:
-    table = unique("growing")
-    cql.execute(f"CREATE TABLE {table} (k text PRIMARY KEY, v int)", timeout=60)
+    table = create_table(cql, "k text PRIMARY KEY, v int", prefix="growing")
     cql.execute(f"INSERT INTO {table} (k, v) VALUES ('a', 1)")
     assert (await client.get(f"/v2/keyspaces/{keyspace_name}/{table}/a")).json()["data"] == [{"k": "a", "v": 1}]
     cql.execute(f"ALTER TABLE {table} ADD extra text", timeout=60)

@@ -25,7 +25,7 @@ from tests.support.app import client_for, hardened_settings
 from tests.support.asgi import HeldResponse
 from tests.support.names import unique
 from tests.support.poll import eventually
-from tests.support.rows import create_table
+from tests.support.rows import create_keyspace, create_table
 
 TABLES = ("alpha", "beta", "gamma")  # sorted: the cap keeps the first ones
 
@@ -47,10 +47,7 @@ def typed_tables(doc: dict[str, Any], keyspace: str) -> list[str]:
 def three_tables(cql: Session) -> Iterator[str]:
     """A keyspace of its own holding exactly three tables, for the cap."""
     keyspace = unique("capped_")
-    cql.execute(
-        f"CREATE KEYSPACE {keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}",
-        timeout=60,
-    )
+    create_keyspace(cql, keyspace)
     for name in TABLES:
         cql.execute(f"CREATE TABLE {keyspace}.{name} (k text PRIMARY KEY, v int)", timeout=60)
     yield keyspace

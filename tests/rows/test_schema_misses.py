@@ -12,7 +12,7 @@ from cassandra.cluster import Session
 from app.config import Settings
 from tests.support.names import unique
 from tests.support.poll import eventually
-from tests.support.rows import create_table
+from tests.support.rows import create_keyspace, create_table
 from tests.support.rows_app import RowsApp, rows_app
 
 
@@ -84,10 +84,7 @@ async def test_a_keyspace_created_after_a_miss_is_served_once_the_driver_hears_o
 ) -> None:
     client = everything.client
     assert (await client.get(f"/v2/keyspaces/{fresh_keyspace}/t/rows")).status_code == 400
-    cql.execute(
-        f"CREATE KEYSPACE {fresh_keyspace} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}",
-        timeout=60,
-    )
+    create_keyspace(cql, fresh_keyspace)
     cql.execute(f"CREATE TABLE {fresh_keyspace}.t (k text PRIMARY KEY, v int)", timeout=60)
     cql.execute(f"INSERT INTO {fresh_keyspace}.t (k, v) VALUES ('a', 2)")
 

@@ -13,7 +13,7 @@ from app.routes.stargate.schemas import stargate_type
 from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique
 from tests.support.poll import eventually
-from tests.support.rows import create_table
+from tests.support.rows import create_keyspace, create_table
 
 S = "/v2/schemas/keyspaces"
 
@@ -84,10 +84,7 @@ async def test_an_unserved_keyspace_answers_as_an_unknown_one(
     other = name == "{other}"
     ks = unique("unserved_") if other else name
     if other:
-        cql.execute(
-            f"CREATE KEYSPACE {ks} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}",
-            timeout=60,
-        )
+        create_keyspace(cql, ks)
         cql.execute(f"CREATE TABLE {ks}.t (k text PRIMARY KEY)", timeout=60)
         cql.execute(f"CREATE TYPE {ks}.u (f text)", timeout=60)
     table = "t" if other else "local" if ks == "system" else "tables"

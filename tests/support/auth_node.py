@@ -27,6 +27,7 @@ from cassandra.policies import RoundRobinPolicy
 
 from app.identity.credentials import Credential
 from app.routes.auth import Login
+from astra_local.stand_in import connected
 from tests.support.cluster import LocalCluster
 from tests.support.names import unique
 from tests.support.processes import ROOT
@@ -142,11 +143,7 @@ def connect_as(address: str, username: str, password: str) -> tuple[Cluster, Ses
         protocol_version=4,
         connect_timeout=10,
     )
-    try:
-        return cluster, cluster.connect()
-    except BaseException:
-        cluster.shutdown()
-        raise
+    return connected(cluster)
 
 
 def wait_for_superuser(address: str, *, within: float = 120) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.config import Settings, load_settings
 from app.db.cluster import connect
@@ -138,5 +139,14 @@ def create_schema(settings: Settings, *, agreement_within: float = 90) -> None:
         while not cluster.control_connection.wait_for_schema_agreement(wait_time=10):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the nodes did not agree on the schema within {agreement_within} s")
+    finally:
+        cluster.shutdown()
+
+
+def query(settings: Settings, statement: str, *parameters: object, keyspace: str | None = None) -> list[Any]:
+    """The rows of one statement on a connection of its own (what the nodes hold, not what a service says)."""
+    cluster, session = connect(settings, keyspace=keyspace)
+    try:
+        return list(session.execute(statement, parameters or None, timeout=30))
     finally:
         cluster.shutdown()

@@ -28,6 +28,12 @@ def decode(type_text: str, value: object, **options: bool) -> object:
     return decoder(t(type_text), **options)(value)
 
 
+def assert_binds(type_text: str, value: object, bound: object) -> None:
+    """`value` decodes to `bound`, of its very type (1 == 1.0 == True would hide a wrong one)."""
+    result = decode(type_text, value)
+    assert result == bound and type(result) is type(bound)
+
+
 def encode(type_text: str, value: object, *, compact_maps: bool = True) -> object:
     function = encoder(t(type_text), compact_maps=compact_maps)
     return value if function is None else function(value)

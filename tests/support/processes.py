@@ -162,15 +162,17 @@ def stop_server(server: Server, grace: float = 30, *, signal: bool = True) -> in
     return stop_process(server.process, grace, signal=signal)
 
 
-def failed_start(env: dict[str, str], log: Path) -> str:
-    """A real uvicorn that must fail: its output, after checking it exited non-zero without a traceback."""
+def failed_start(env: dict[str, str], log: Path, *, code: int | None = None) -> str:
+    """A real uvicorn that must fail: its output, after checking it exited non-zero (with `code`, when given)
+    without a traceback."""
     server = start_uvicorn(env, log, wait_ready=False)
     try:
-        code = server.process.wait(timeout=FAILURE_TIMEOUT)
+        exited = server.process.wait(timeout=FAILURE_TIMEOUT)
     except subprocess.TimeoutExpired:
         stop_server(server)
         pytest.fail(f"uvicorn hung instead of failing:\n{server.output()}")
     output = server.output()
-    assert code != 0, output
+    assert exited != 0, output
+    assert code is None or exited == code, output
     assert "Traceback" not in output, output
     return output

@@ -4,10 +4,12 @@ Stargate's error shape."""
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Sequence
 
 import httpx
 import orjson
 from cassandra.cluster import Session
+from cassandra.concurrent import execute_concurrent_with_args
 
 from tests.support.names import unique
 
@@ -27,6 +29,23 @@ def create_table(cql: Session, columns: str, *, options: str = "", prefix: str =
     name = unique(prefix)
     cql.execute(f"CREATE TABLE {name} ({columns}){f' WITH {options}' if options else ''}", timeout=60)
     return name
+
+
+def create_keyspace(cql: Session, name: str) -> None:
+    """A keyspace of the test's own, with one replica (the tests run on one node)."""
+    cql.execute(
+        f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}", timeout=60
+    )
+
+
+def filled_table(cql: Session, columns: str, names: str, rows: Sequence[Sequence[object]]) -> str:
+    """`create_table`, then `rows` inserted, 64 at a time: each row's values in the order of `names`."""
+    table = create_table(cql, columns)
+    marks = ", ".join("?" for _ in names.split(","))
+    execute_concurrent_with_args(
+        cql, cql.prepare(f"INSERT INTO {table} ({names}) VALUES ({marks})"), rows, concurrency=64
+    )
+    return table
 
 
 def assert_stargate_error(response: httpx.Response, status: int, *fragments: str) -> dict[str, object]:

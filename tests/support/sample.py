@@ -22,3 +22,15 @@ def assert_sample_plantago(response: httpx.Response) -> None:
     assert len(plants) == 88
     assert plants[0] == {"genus": "Plantago", "species": "afra", "sightings": 3}
     assert plants[-1] == {"genus": "Plantago", "species": "wrightiana", "sightings": 5}
+
+
+def assert_sample_atalanta(response: httpx.Response) -> None:
+    """The sample's Vanessa atalanta, its float as written."""
+    assert response.status_code == 200
+    assert response.json() == ATALANTA
+
+
+def assert_both_vanessa(response: httpx.Response) -> None:
+    """The sample's genus Vanessa: both species, in clustering order."""
+    assert response.status_code == 200
+    assert [a["species"] for a in response.json()] == ["atalanta", "cardui"]

@@ -15,7 +15,7 @@ import pytest
 from app.rows.types import CqlType, MapItems, configure_limits, encoder, float32_text, java_text
 from app.rows.types.java import java_double_text, java_float_text
 from app.rows.types.limits import DEFAULT_MAX_NUMBER_DIGITS, LIMITS
-from tests.support.codecs import as_json, bad, decode, encode, t
+from tests.support.codecs import as_json, assert_binds, bad, decode, encode, t
 
 VALID = [
     # integers
@@ -65,8 +65,7 @@ VALID = [
 
 @pytest.mark.parametrize(("type_text", "value", "bound"), VALID)
 def test_a_valid_input_decodes_to_the_value_the_driver_binds(type_text: str, value: object, bound: object) -> None:
-    result = decode(type_text, value)
-    assert result == bound and type(result) is type(bound)
+    assert_binds(type_text, value, bound)
 
 
 INVALID = [

@@ -12,7 +12,7 @@ from cassandra.util import Date, Duration, Time
 
 from app.rows.types import MapItems, java_text
 from app.rows.types.temporal import date_text, duration_text, instant_text, java_time_text
-from tests.support.codecs import UTC_DT, as_json, bad, decode, encode, t
+from tests.support.codecs import UTC_DT, as_json, assert_binds, bad, decode, encode, t
 
 VALID = [
     # timestamp -> epoch milliseconds
@@ -65,8 +65,7 @@ VALID = [
 
 @pytest.mark.parametrize(("type_text", "value", "bound"), VALID)
 def test_a_valid_input_decodes_to_the_value_the_driver_binds(type_text: str, value: object, bound: object) -> None:
-    result = decode(type_text, value)
-    assert result == bound and type(result) is type(bound)
+    assert_binds(type_text, value, bound)
 
 
 INVALID = [

@@ -12,7 +12,7 @@ import pytest
 
 from app.rows.types import BadValue, MapItems, java_text, key_decoder
 from app.rows.types.text import inet_text
-from tests.support.codecs import as_json, bad, decode, encode, t
+from tests.support.codecs import as_json, assert_binds, bad, decode, encode, t
 
 VALID = [
     # text and ascii: strings are unquoted at the top level; other JSON values become Java's String.valueOf
@@ -54,8 +54,7 @@ VALID = [
 
 @pytest.mark.parametrize(("type_text", "value", "bound"), VALID)
 def test_a_valid_input_decodes_to_the_value_the_driver_binds(type_text: str, value: object, bound: object) -> None:
-    result = decode(type_text, value)
-    assert result == bound and type(result) is type(bound)
+    assert_binds(type_text, value, bound)
 
 
 INVALID = [
