@@ -37,7 +37,7 @@ class AccessSettings(BaseModel):
         default=False, description="require an API key for reads and /metrics too (probes and docs stay open)"
     )
 
-    # added by sessions
+    # Pass-through: the callers' own sessions (app.db.identities)
     identity_sessions: int = Field(
         default=50,
         ge=1,
@@ -68,7 +68,7 @@ class AccessSettings(BaseModel):
         default=2.0, gt=0, le=10_000, description="logins of new credentials per second from one client address"
     )
 
-    # added by tokens
+    # Who a request is: the mode, scoped keys, and the tokens of /v1/auth (app.identity)
     auth_mode: Annotated[AuthMode, LowerCase] = Field(
         default="keys",
         description="`keys`: API keys admit requests and the service's own role does the work; `passthrough`: the "
@@ -156,7 +156,7 @@ class OperationsSettings(BaseModel):
         default=1.0, ge=0, le=60, description="how long /metrics reuses its last rendering (0: render every scrape)"
     )
 
-    # added by settings
+    # The sample face
     sample_api: Annotated[SampleApi, LowerCase] = Field(
         default="auto",
         description="the sample's /animal and /plant routes: `auto` serves them when the keyspace has both tables "
