@@ -51,7 +51,7 @@ from app.config import Settings
 from app.db.caller_session import CallerSession, open_caller_session
 from app.db.errors import map_driver_error, server_message, transient_auth_failure
 from app.exceptions import DatabaseError, ServiceError, Shed
-from app.rows.budget import Remembered, TokenBucket
+from app.rates import Remembered, TokenBucket
 from app.singleflight import SingleFlight
 
 log = logging.getLogger("app.db.identities")

@@ -23,7 +23,8 @@ from typing import Any
 from cassandra.metadata import protect_name
 
 from app.exceptions import RowsError
-from app.rows.budget import ColdPathBudget, Remembered
+from app.rates import Remembered
+from app.rows.budget import ColdPathBudget
 from app.rows.page_bytes import RowWidth
 from app.rows.statements import KeyShapes
 from app.rows.types import CqlType, Udt, decoder, encoder, key_decoder, parse_type, user_type_resolver
