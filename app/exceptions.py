@@ -43,6 +43,7 @@ class CallerUnauthorized(ServiceError):
         super().__init__(
             401, "unauthorized", f"Unauthorized gRPC operation (Status.Code.PERMISSION_DENIED->401): {message}"
         )
+        self.message = message  # Cassandra's own words, for the faces that are not Stargate's
 
 
 class Shed(ServiceError):

@@ -30,10 +30,11 @@ from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
 from app.http.docs import fastapi_with_offline_docs
 from app.http.errors import EXCEPTION_HANDLERS
+from app.http.hosts import host_check
 from app.http.limits import Limits
 from app.http.observability import Observability
 from app.http.sample import SampleOn
-from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
+from app.http.startup import OneLineStartupFailure, log_posture, refuse_to_start, report_startup_failure
 from app.http.timeout import ServerTimeout
 from app.identity.credentials import Credential
 from app.identity.issued import IssuedTokens
@@ -42,6 +43,7 @@ from app.openapi import document as rows_openapi
 from app.page_state import PageStateCodec
 from app.routes import animals, auth, health, metrics, plants, stargate
 from app.routes.stargate.ingest import is_ingest
+from app.routes.stargate.switch import switched
 from app.rows.budget import ColdPathBudget
 from app.rows.catalog import Catalog, Served
 from app.rows.engine import Consistency, RowsEngine
@@ -62,9 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     secrets = settings.page_state_keys
     if not secrets:
         log.warning("PAGE_STATE_SECRETS is not set: page tokens are valid only in this process")
+    log_posture(settings)  # anonymous access that is on, settings the mode ignores or does not know (secure defaults)
     middleware = [
         Middleware(OneLineStartupFailure),
         Middleware(Observability),
+        *host_check(settings),  # LOOPBACK_HOSTS_ONLY (--local-demo): DNS rebinding
         # A bulk ingest has no total size and answers after its whole body: it bounds its lines and stages itself.
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=is_ingest),
         Middleware(AdmissionControl, limits=Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
@@ -85,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[SampleOn])  # 404 while SAMPLE_API has the sample off
     for router in (health.router, metrics.router):
         app.include_router(router)
-    app.router.routes.extend(stargate.routes())
+    app.router.routes.extend(switched(stargate.routes(), settings.rows_api))  # ROWS_API: readwrite, read or off
     if settings.auth_mode == "passthrough":  # Stargate's POST /v1/auth: a login has no meaning with API keys
         app.router.routes.extend(auth.routes())
     rows_openapi.install(app, settings)  # /openapi.json describes the rows API too, each served table typed

@@ -36,6 +36,16 @@ class AccessSettings(BaseModel):
     protect_reads: bool = Field(
         default=False, description="require an API key for reads and /metrics too (probes and docs stay open)"
     )
+    allow_anonymous_reads: bool = Field(
+        default=False,
+        description="with ROWS_KEYSPACES=* and reads open (AUTH_MODE=keys, PROTECT_READS off), start anyway: anyone "
+        "who reaches the port reads every served keyspace",
+    )
+    loopback_hosts_only: bool = Field(
+        default=False,
+        description="answer only requests whose Host is localhost or a loopback address, others 421 (DNS "
+        "rebinding); --local-demo turns it on when it serves on loopback",
+    )
 
     # Pass-through: the callers' own sessions (app.db.identities)
     identity_sessions: int = Field(

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from pydantic import BaseModel, Field
 
-from app.config.common import CommaList
+from app.config.common import CommaList, LowerCase
+
+RowsApi = Literal["off", "read", "readwrite"]
 
 
 class RowsApiSettings(BaseModel):
     """The rows API (Stargate REST v2 compatible)"""
 
+    rows_api: Annotated[RowsApi, LowerCase] = Field(
+        default="readwrite",
+        description="the rows and schema API under /v2 and /api/rest/v2: `readwrite`, `read` (every write is a 405), "
+        "or `off` (every path there is a 404)",
+    )
     rows_keyspaces: CommaList[str] = Field(
         default_factory=list,
-        description="keyspaces the rows API serves: a comma list, or * for every non-system keyspace "
-        "(default: the service's own keyspace)",
+        description="keyspaces the rows API serves: a comma list, or * for every keyspace that is not Cassandra's or "
+        "a tool's (system*, dse_*, OpsCenter, ...; those are refused even when listed) (default: the service's own "
+        "keyspace)",
     )
 
     rows_allow_filtering: bool = Field(

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.config.common import IDENTIFIER, MIB
 from app.config.database import AstraSettings, CassandraSettings, ConsistencySettings, Mode, is_loopback
 from app.config.operations import AccessSettings, OperationsSettings
+from app.config.posture import refuse_unsafe
 from app.config.rows_api import RowsApiSettings
 from app.config.serving import AdmissionSettings, PagingSettings, TimeoutSettings
 from app.exceptions import ConfigError
@@ -47,6 +48,7 @@ class Settings(
         self._keyspace_is_an_identifier()
         self._credentials_never_in_clear_text()
         self._memory_fits_the_budget()
+        refuse_unsafe(self)  # secure defaults (app.config.posture)
         return self
 
     def _one_database(self) -> None:
@@ -98,6 +100,9 @@ class Settings(
 
     @property
     def served_keyspaces(self) -> list[str]:
+        """What the rows API serves: none with ROWS_API=off."""
+        if self.rows_api == "off":
+            return []
         return self.rows_keyspaces or [self.keyspace]
 
     @cached_property

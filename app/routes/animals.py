@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from app import repository
 from app.encoding import json_response
-from app.http.auth import ReadAccess, WriteAccess
-from app.http.deps import BackendDep
+from app.http.deps import Backend, BackendDep
+from app.http.sample import SampleRead, SampleWrite, answer
 from app.models import ERROR_RESPONSES, WRITE_RESPONSES, Animal, AnimalPage, ErrorBody, Inserted
 from app.routes.listing import (
     LISTING_RESPONSES,
@@ -19,7 +19,7 @@ from app.routes.listing import (
     answer_listing,
 )
 
-router = APIRouter(tags=["animals"], responses=ERROR_RESPONSES, dependencies=[ReadAccess])
+router = APIRouter(tags=["animals"], responses=ERROR_RESPONSES, dependencies=[SampleRead])
 
 
 @router.get(
@@ -27,12 +27,16 @@ router = APIRouter(tags=["animals"], responses=ERROR_RESPONSES, dependencies=[Re
     response_model=Animal,
     responses={404: {"model": ErrorBody, "description": "no such animal"}},
 )
-async def read_animal(backend: BackendDep, genus: KeyPath, species: KeyPath) -> Response:
+async def read_animal(request: Request, backend: BackendDep, genus: KeyPath, species: KeyPath) -> Response:
     """One animal by its full key."""
-    row = await repository.get_animal(backend.db, backend.statements, genus, species)
-    if row is None:
-        raise HTTPException(404, f"no animal {genus} {species}")
-    return json_response(row)
+
+    async def read(backend: Backend) -> Response:
+        row = await repository.get_animal(backend.db, backend.statements, genus, species)
+        if row is None:
+            raise HTTPException(404, f"no animal {genus} {species}")
+        return json_response(row)
+
+    return await answer(request, backend, read)
 
 
 @router.get("/animal/{genus}", response_model=list[Animal] | AnimalPage, responses=LISTING_RESPONSES)
@@ -45,12 +49,22 @@ async def read_animals(
     page_state: PageStateParam = None,
 ) -> Response:
     """Every animal of a genus, in species order: streamed as JSON or NDJSON, or paged with a cursor."""
-    listing = repository.list_animals(backend.db, backend.statements, genus)
-    return await answer_listing(request, backend, listing, format=format, page_size=page_size, page_state=page_state)
+
+    async def listed(backend: Backend) -> Response:
+        listing = repository.list_animals(backend.db, backend.statements, genus)
+        return await answer_listing(
+            request, backend, listing, format=format, page_size=page_size, page_state=page_state
+        )
+
+    return await answer(request, backend, listed)
 
 
-@router.post("/animal", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[WriteAccess])
-async def create_animal(animal: Animal, backend: BackendDep) -> Response:
+@router.post("/animal", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[SampleWrite])
+async def create_animal(request: Request, animal: Animal, backend: BackendDep) -> Response:
     """Insert or replace an animal."""
-    await repository.upsert_animal(backend.db, backend.statements, animal)
-    return json_response({"inserted": True})
+
+    async def write(backend: Backend) -> Response:
+        await repository.upsert_animal(backend.db, backend.statements, animal)
+        return json_response({"inserted": True})
+
+    return await answer(request, backend, write)

@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from app import repository
 from app.encoding import json_response
-from app.http.auth import ReadAccess, WriteAccess
-from app.http.deps import BackendDep
+from app.http.deps import Backend, BackendDep
+from app.http.sample import SampleRead, SampleWrite, answer
 from app.models import ERROR_RESPONSES, WRITE_RESPONSES, ErrorBody, Inserted, Plant, PlantPage
 from app.routes.listing import (
     LISTING_RESPONSES,
@@ -19,7 +19,7 @@ from app.routes.listing import (
     answer_listing,
 )
 
-router = APIRouter(tags=["plants"], responses=ERROR_RESPONSES, dependencies=[ReadAccess])
+router = APIRouter(tags=["plants"], responses=ERROR_RESPONSES, dependencies=[SampleRead])
 
 
 @router.get(
@@ -27,12 +27,16 @@ router = APIRouter(tags=["plants"], responses=ERROR_RESPONSES, dependencies=[Rea
     response_model=Plant,
     responses={404: {"model": ErrorBody, "description": "no such plant"}},
 )
-async def read_plant(backend: BackendDep, genus: KeyPath, species: KeyPath) -> Response:
+async def read_plant(request: Request, backend: BackendDep, genus: KeyPath, species: KeyPath) -> Response:
     """One plant by its full key."""
-    row = await repository.get_plant(backend.db, backend.statements, genus, species)
-    if row is None:
-        raise HTTPException(404, f"no plant {genus} {species}")
-    return json_response(row)
+
+    async def read(backend: Backend) -> Response:
+        row = await repository.get_plant(backend.db, backend.statements, genus, species)
+        if row is None:
+            raise HTTPException(404, f"no plant {genus} {species}")
+        return json_response(row)
+
+    return await answer(request, backend, read)
 
 
 @router.get("/plant/{genus}", response_model=list[Plant] | PlantPage, responses=LISTING_RESPONSES)
@@ -45,12 +49,22 @@ async def read_plants(
     page_state: PageStateParam = None,
 ) -> Response:
     """Every plant of a genus, in species order: streamed as JSON or NDJSON, or paged with a cursor."""
-    listing = repository.list_plants(backend.db, backend.statements, genus)
-    return await answer_listing(request, backend, listing, format=format, page_size=page_size, page_state=page_state)
+
+    async def listed(backend: Backend) -> Response:
+        listing = repository.list_plants(backend.db, backend.statements, genus)
+        return await answer_listing(
+            request, backend, listing, format=format, page_size=page_size, page_state=page_state
+        )
+
+    return await answer(request, backend, listed)
 
 
-@router.post("/plant", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[WriteAccess])
-async def create_plant(plant: Plant, backend: BackendDep) -> Response:
+@router.post("/plant", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[SampleWrite])
+async def create_plant(request: Request, plant: Plant, backend: BackendDep) -> Response:
     """Insert or replace a plant."""
-    await repository.upsert_plant(backend.db, backend.statements, plant)
-    return json_response({"inserted": True})
+
+    async def write(backend: Backend) -> Response:
+        await repository.upsert_plant(backend.db, backend.statements, plant)
+        return json_response({"inserted": True})
+
+    return await answer(request, backend, write)

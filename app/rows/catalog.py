@@ -22,6 +22,7 @@ from typing import Any
 
 from cassandra.metadata import protect_name
 
+from app.config.keyspaces import is_infrastructure
 from app.exceptions import RowsError
 from app.rates import Remembered
 from app.rows.budget import ColdPathBudget
@@ -203,6 +204,8 @@ class Served:
         self.names = frozenset(n for n in listed if n != "*")
 
     def __contains__(self, keyspace: str) -> bool:
+        if is_infrastructure(keyspace):  # listed or not (app.config.keyspaces)
+            return False
         if self.everything:
             return keyspace not in SYSTEM_KEYSPACES and not keyspace.startswith("system")
         return keyspace in self.names

@@ -1,6 +1,7 @@
-"""`--local-demo` (scripts/run): anonymous writes for the node scripts/run starts itself, and for nothing else.
+"""`--local-demo` (scripts/run): anonymous writes for the node scripts/run starts itself, and for nothing else; and,
+served on loopback, answers for `Host: localhost` or a loopback address only (LOOPBACK_HOSTS_ONLY: DNS rebinding).
 
-The decision is made once, in the launcher, and reaches the workers through the environment they inherit.
+The decisions are made once, in the launcher, and reach the workers through the environment they inherit.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ def why_not_local_demo(settings: Settings, host: str) -> str | None:
 def apply_local_demo(settings: Settings, host: str) -> bool:
     """Anonymous writes on for the local demo node, if that is safe.
 
-    Configured keys or an explicit ALLOW_ANONYMOUS_WRITES always win. Returns whether writes were opened."""
-    if settings.api_keys or "allow_anonymous_writes" in settings.model_fields_set:
+    Configured keys, an explicit ALLOW_ANONYMOUS_WRITES or AUTH_MODE=passthrough (never anonymous) always win.
+    Returns whether writes were opened."""
+    _loopback_hosts_only(settings, host)
+    if settings.api_keys or "allow_anonymous_writes" in settings.model_fields_set or settings.auth_mode != "keys":
         return False
     reason = why_not_local_demo(settings, host)
     if reason is None:
@@ -52,3 +55,9 @@ def apply_local_demo(settings: Settings, host: str) -> bool:
         host,
     )
     return False
+
+
+def _loopback_hosts_only(settings: Settings, host: str) -> None:
+    """Served on loopback, the demo answers loopback Host headers only, unless LOOPBACK_HOSTS_ONLY says otherwise."""
+    if is_loopback(host) and "loopback_hosts_only" not in settings.model_fields_set:
+        os.environ["LOOPBACK_HOSTS_ONLY"] = "true"
