@@ -196,7 +196,14 @@ def _prepare(settings: Settings, cluster: Cluster, session: Session) -> Statemen
     log.info("the sample API (/animal, /plant) is %s: %s", "on" if sample else "off", why)
     read_cl, write_cl = default_consistency(settings, cluster)
     try:
-        return prepare_statements(session, read_consistency=read_cl, write_consistency=write_cl, sample=sample, why=why)
+        return prepare_statements(
+            session,
+            read_consistency=read_cl,
+            write_consistency=write_cl,
+            sample=sample,
+            why=why,
+            keyspace=settings.keyspace,
+        )
     except StartupError:
         raise
     except Exception as exc:

@@ -33,6 +33,9 @@ ASTRA = {
 }
 
 
+DEMO_VARIABLES = ("ALLOW_ANONYMOUS_WRITES", "LOOPBACK_HOSTS_ONLY")
+
+
 def settings_of(**values: Any) -> Settings:
     return load_settings(_env_file=None, **values)
 
@@ -63,9 +66,13 @@ def test_only_the_local_node_served_on_loopback_is_the_demo(
 
 @pytest.fixture
 def clean_writes_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("ALLOW_ANONYMOUS_WRITES", raising=False)
+    """The variables apply_local_demo sets for the workers, unset before and after (they would leak into the next
+    test's settings)."""
+    for name in DEMO_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     yield
-    os.environ.pop("ALLOW_ANONYMOUS_WRITES", None)
+    for name in DEMO_VARIABLES:
+        os.environ.pop(name, None)
 
 
 def test_the_demo_opens_writes_for_the_workers_environment(clean_writes_env: None) -> None:

@@ -2,15 +2,22 @@
 
 The sample's statements (tables `animals` and `plants`) are one face among others: SAMPLE_API decides at start-up
 whether they are prepared, so the service also serves a keyspace that lacks those tables (the rows API, /readyz).
+
+The lifespan prepares them with their keyspace written in (`keyspace=`): in AUTH_MODE=passthrough they run on the
+caller's session, which has no keyspace of its own. Cassandra keeps a prepared statement per node, so it runs there
+by id; but an unqualified one would draw Cassandra 5's "USE <keyspace> with prepared statements" warning at each
+execution, and could not be prepared again on that session (the driver does so when a node answers UNPREPARED).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, fields
 
 from cassandra import ConsistencyLevel
 from cassandra.cluster import Session
+from cassandra.metadata import protect_name
 from cassandra.query import PreparedStatement
 
 from app.config import SampleApi
@@ -31,6 +38,14 @@ SAMPLE_CQL: dict[str, str] = {
 PING_CQL = "SELECT release_version FROM system.local"
 CQL: dict[str, str] = {**SAMPLE_CQL, "ping": PING_CQL}
 WRITES = {"upsert_animal", "upsert_plant"}
+SAMPLE_TABLE = re.compile(r"\b(FROM|INTO) (animals|plants)\b")
+
+
+def qualified(cql: str, keyspace: str | None) -> str:
+    """A sample statement with its keyspace written in (quoted by the driver's rule); as is without one."""
+    if keyspace is None:
+        return cql
+    return SAMPLE_TABLE.sub(lambda found: f"{found[1]} {protect_name(keyspace)}.{found[2]}", cql)
 
 
 class SampleOff(ServiceError):
@@ -57,6 +72,7 @@ class Statements:
     ping: PreparedStatement
     sample_statements: SampleStatements | None
     why: str = ""
+    sample_cql: tuple[str, ...] = ()  # the sample's texts as prepared (qualified or not)
 
     def sample(self) -> SampleStatements:
         """The sample's statements, or SampleOff (404) when the sample is off."""
@@ -67,7 +83,7 @@ class Statements:
     @property
     def essential_cql(self) -> list[str]:
         """The statements without which this process cannot serve (a refusal of one makes /readyz 502)."""
-        return [PING_CQL, *(SAMPLE_CQL.values() if self.sample_statements else ())]
+        return [PING_CQL, *(self.sample_cql if self.sample_statements else ())]
 
     # The repository's names for the sample's statements.
     @property
@@ -113,19 +129,27 @@ def decide_sample(setting: SampleApi, keyspace: str, tables: Collection[str]) ->
 
 
 def prepare_statements(
-    session: Session, *, read_consistency: int, write_consistency: int, sample: bool = True, why: str = ""
+    session: Session,
+    *,
+    read_consistency: int,
+    write_consistency: int,
+    sample: bool = True,
+    why: str = "",
+    keyspace: str | None = None,
 ) -> Statements:
-    """Prepare everything up front (blocking: call it from a worker thread), so a bad statement fails start-up."""
+    """Prepare everything up front (blocking: call it from a worker thread), so a bad statement fails start-up.
+    With `keyspace`, the sample's statements name it (the lifespan's way); without, the session's keyspace holds."""
     ping = session.prepare(PING_CQL)
     ping.is_idempotent = True
     ping.consistency_level = ConsistencyLevel.ONE
     if not sample:
         return Statements(ping, None, why)
     prepared: dict[str, PreparedStatement] = {}
+    texts = {name: qualified(cql, keyspace) for name, cql in SAMPLE_CQL.items()}
     for field in fields(SampleStatements):
-        statement = session.prepare(SAMPLE_CQL[field.name])
+        statement = session.prepare(texts[field.name])
         # Reads and our upserts (full-row writes of given values) are safe to retry or run speculatively.
         statement.is_idempotent = True
         statement.consistency_level = write_consistency if field.name in WRITES else read_consistency
         prepared[field.name] = statement
-    return Statements(ping, SampleStatements(**prepared), why)
+    return Statements(ping, SampleStatements(**prepared), why, tuple(texts.values()))

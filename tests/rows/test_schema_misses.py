@@ -25,7 +25,7 @@ def table(cql: Session) -> str:
 
 @pytest.fixture(scope="module")
 async def everything(settings: Settings, cql: Session) -> AsyncIterator[RowsApp]:
-    async with rows_app(settings, rows_keyspaces="*") as running:
+    async with rows_app(settings, rows_keyspaces="*", allow_anonymous_reads=True) as running:  # reads stay open
         yield running
 
 
