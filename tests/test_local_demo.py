@@ -1,4 +1,5 @@
-"""Anonymous writes only for the local demo: `scripts/run` -> `python -m app --local-demo`.
+"""Anonymous writes only for the local demo: `scripts/run` -> `python -m app --local-demo`; and, served on loopback,
+answers only for `Host: localhost` or a loopback address (LOOPBACK_HOSTS_ONLY: DNS rebinding).
 
 Only the node scripts/run starts itself (no Astra bundle, no CASSANDRA_CONTACT_POINTS, no password), on loopback,
 served on a loopback HOST, with neither API_KEYS nor ALLOW_ANONYMOUS_WRITES configured, gets anonymous writes. Any
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +22,20 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings, load_settings
+from app.http.hosts import is_loopback_host
+from app.main import create_app
 from app.server.local_demo import apply_local_demo, why_not_local_demo
 from tests.support.names import unique
-from tests.support.processes import PAGE_STATE_SECRET, ROOT, free_port, stop_process
+from tests.support.processes import (
+    PAGE_STATE_SECRET,
+    ROOT,
+    Server,
+    free_port,
+    service_env,
+    stop_process,
+    stop_server,
+    wait_until_answering,
+)
 from tests.support.stand_in import StandIn
 
 ASTRA = {
@@ -87,6 +100,81 @@ def test_keys_an_explicit_choice_or_another_backend_leave_writes_closed(
 ) -> None:
     assert apply_local_demo(settings_of(**values), "127.0.0.1") is False
     assert "ALLOW_ANONYMOUS_WRITES" not in os.environ
+
+
+def test_the_demo_on_loopback_answers_loopback_hosts_only(clean_writes_env: None) -> None:
+    apply_local_demo(settings_of(), "127.0.0.1")
+    assert load_settings(_env_file=None).loopback_hosts_only is True
+
+
+@pytest.mark.parametrize(
+    ("values", "host"),
+    [({}, "0.0.0.0"), ({"loopback_hosts_only": False}, "127.0.0.1")],
+    ids=["not-loopback", "explicit"],
+)
+def test_the_host_check_stays_off_off_loopback_or_when_set_explicitly(
+    clean_writes_env: None, values: dict[str, Any], host: str
+) -> None:
+    apply_local_demo(settings_of(**values), host)
+    assert "LOOPBACK_HOSTS_ONLY" not in os.environ
+
+
+def test_pass_through_never_gets_the_demos_anonymous_writes(clean_writes_env: None) -> None:
+    assert apply_local_demo(settings_of(auth_mode="passthrough"), "127.0.0.1") is False
+    assert "ALLOW_ANONYMOUS_WRITES" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("LOCALHOST:8000", True),
+        ("127.0.0.1:8000", True),
+        ("127.45.6.7", True),
+        ("[::1]:8000", True),
+        ("[::1]", True),
+        ("rebind.example", False),
+        ("rebind.example:8000", False),
+        ("localhost.rebind.example", False),
+        ("127.0.0.1.nip.io", False),
+        ("10.0.0.1:8000", False),
+        ("[::2]:8000", False),
+        ("", False),
+    ],
+)
+def test_only_localhost_and_loopback_addresses_are_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback
+
+
+async def test_another_host_is_421_with_a_json_body() -> None:
+    app = create_app(settings_of(loopback_hosts_only=True))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+        assert (await client.get("/healthz")).status_code == 200
+        refused = await client.get("/healthz", headers={"host": "rebind.example:8000"})
+    assert refused.status_code == 421
+    assert refused.json() == {
+        "error": "misdirected_request",
+        "detail": "this service answers only Host: localhost or a loopback address (LOOPBACK_HOSTS_ONLY), not "
+        "'rebind.example:8000'",
+    }
+
+
+def test_python_m_app_local_demo_refuses_a_rebound_host(settings: Settings, cql: Session, tmp_path: Path) -> None:
+    """The real launcher: its decision reaches the worker through the environment (a process, for that reason)."""
+    port = free_port()
+    log = tmp_path / "demo.log"
+    command = [sys.executable, "-m", "app", "--local-demo", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=service_env(settings), stdout=out, stderr=subprocess.STDOUT)
+    server = wait_until_answering(Server(f"http://127.0.0.1:{port}", process, log), "/readyz", 90)
+    try:
+        local = httpx.get(f"{server.url}/healthz", headers={"host": f"localhost:{port}"}, timeout=10)
+        rebound = httpx.get(f"{server.url}/healthz", headers={"host": f"rebind.example:{port}"}, timeout=10)
+    finally:
+        stop_server(server)
+    assert local.status_code == 200
+    assert (rebound.status_code, rebound.json()["error"]) == (421, "misdirected_request")
 
 
 # ---- scripts/run, end to end -----------------------------------------------------------------------------------
