@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from app import __version__
 from app.config import Mode, Settings, load_settings
+from app.config.posture import log_posture
 from app.db.cluster import connect, connection_class_for, default_consistency, serial_consistency
 from app.db.credentials import watch_bundle_certificate
 from app.db.database import Database
@@ -30,11 +31,10 @@ from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
 from app.http.docs import fastapi_with_offline_docs
 from app.http.errors import EXCEPTION_HANDLERS
-from app.http.hosts import host_check
 from app.http.limits import Limits
 from app.http.observability import Observability
 from app.http.sample import SampleOn
-from app.http.startup import OneLineStartupFailure, log_posture, refuse_to_start, report_startup_failure
+from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
 from app.http.timeout import ServerTimeout
 from app.identity.credentials import Credential
 from app.identity.issued import IssuedTokens
@@ -50,6 +50,7 @@ from app.rows.engine import Consistency, RowsEngine
 from app.rows.query import QueryLimits
 from app.rows.statements import StatementCache
 from app.rows.types import configure_limits, install_timestamp_guard
+from app.server.loopback_hosts import install_host_check
 
 log = logging.getLogger("app")
 
@@ -61,14 +62,13 @@ UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    log_posture(settings)  # anonymous access that is on, settings the mode ignores or does not know (secure defaults)
     secrets = settings.page_state_keys
     if not secrets:
         log.warning("PAGE_STATE_SECRETS is not set: page tokens are valid only in this process")
-    log_posture(settings)  # anonymous access that is on, settings the mode ignores or does not know (secure defaults)
     middleware = [
         Middleware(OneLineStartupFailure),
         Middleware(Observability),
-        *host_check(settings),  # LOOPBACK_HOSTS_ONLY (--local-demo): DNS rebinding
         # A bulk ingest has no total size and answers after its whole body: it bounds its lines and stages itself.
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=is_ingest),
         Middleware(AdmissionControl, limits=Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.auth_mode == "passthrough":  # Stargate's POST /v1/auth: a login has no meaning with API keys
         app.router.routes.extend(auth.routes())
     rows_openapi.install(app, settings)  # /openapi.json describes the rows API too, each served table typed
+    install_host_check(app, settings)  # LOOPBACK_HOSTS_ONLY (the local demo): no DNS rebinding
     return app
 
 

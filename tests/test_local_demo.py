@@ -22,9 +22,9 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings, load_settings
-from app.http.hosts import is_loopback_host
 from app.main import create_app
 from app.server.local_demo import apply_local_demo, why_not_local_demo
+from app.server.loopback_hosts import is_loopback_host
 from tests.support.names import unique
 from tests.support.processes import (
     PAGE_STATE_SECRET,

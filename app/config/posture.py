@@ -5,20 +5,28 @@
 - ROWS_KEYSPACES=* while reads are anonymous, unless ALLOW_ANONYMOUS_READS=true says so by name;
 - PROTECT_READS=true with no key anywhere (AUTH_MODE=keys): no request could ever be admitted.
 
-`posture_warnings` are the WARNING lines of every start-up (`app.main.create_app`): anonymous reads or writes, and
-settings that mean nothing in the chosen AUTH_MODE. Pass-through is never anonymous: every request logs in.
+`posture_warnings` are the WARNING lines of every start-up (`log_posture`, called by `app.main.create_app`):
+anonymous reads or writes, and settings that mean nothing in the chosen AUTH_MODE, with those of `.env` (and
+misspelt-looking ones of the environment) that are no setting (`app.config.unknown`). Pass-through is never
+anonymous: every request logs in.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.config.keyspaces import is_infrastructure
+from app.config.unknown import unknown_settings
 from app.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from app.config.settings import Settings
+
+log = logging.getLogger("app")
+ENV_FILE = Path(".env")  # pydantic-settings reads it from the working directory
 
 # Settings of pass-through alone (the callers' sessions, the tokens of POST /v1/auth).
 PASSTHROUGH_ONLY = (
@@ -69,6 +77,12 @@ def refuse_unsafe(settings: Settings) -> None:
             "PROTECT_READS=true with API_KEYS or API_KEYS_FILE, or AUTH_MODE=passthrough, or "
             "ALLOW_ANONYMOUS_READS=true to accept that"
         )
+
+
+def log_posture(settings: Settings) -> None:
+    """One WARNING line each: what `posture_warnings` says, and the names that are no setting."""
+    for line in posture_warnings(settings) + unknown_settings(type(settings).model_fields, ENV_FILE):
+        log.warning(line)
 
 
 def posture_warnings(settings: Settings) -> list[str]:

@@ -1,6 +1,8 @@
 """The sample face's gates: its routes are 404 while SAMPLE_API has the sample off (`SampleOn`); who may call them
-(`SampleRead`, `SampleWrite`: API keys, in AUTH_MODE=keys); and, in AUTH_MODE=passthrough, `answer`, which runs a
-route's statements as its caller, refused in the sample's own shape and words.
+(`SampleRead`, `SampleWrite`: API keys, in AUTH_MODE=keys); and `SampleCallDep`, whose `answer` runs a route's
+statements as its caller in AUTH_MODE=passthrough, refused in the sample's own shape and words. It is the routes'
+one dependency besides the path (the request and the backend in one object), so a route stays callable with only
+what the path and the request give.
 
 `SampleOn` is a dependency of the sample's routers, given where main.py includes them: it runs before the routes'
 own checks (keys, parameters, body), so an off sample is a 404 whatever the request, as a route that is not there
@@ -11,6 +13,7 @@ exist.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -53,12 +56,24 @@ async def require_sample_write(
         await require_write_access(request, settings, bearer, header)
 
 
-async def answer(request: Request, backend: Backend, handler: Callable[[Backend], Awaitable[Response]]) -> Response:
-    """`handler` on the service's backend (keys mode), or on the caller's own session (pass-through), the lease held
-    until the answer is sent, a stream's last line included."""
-    if backend.identities is None:
-        return await handler(backend)
-    return await caller.admit(request, backend, SAMPLE_WORDS, _in_sample_words(handler))
+@dataclass(frozen=True, slots=True)
+class SampleCall:
+    """A sample request and the backend it reaches."""
+
+    request: Request
+    backend: Backend
+
+    async def answer(self, handler: Callable[[Backend], Awaitable[Response]]) -> Response:
+        """`handler` on the service's backend (keys mode), or on the caller's own session (pass-through), the lease
+        held until the answer is sent, a stream's last line included."""
+        if self.backend.identities is None:
+            return await handler(self.backend)
+        return await caller.admit(self.request, self.backend, SAMPLE_WORDS, _in_sample_words(handler))
+
+
+# `async def`, not `def`: FastAPI would run a plain `def` dependency in its thread pool.
+async def get_sample_call(request: Request) -> SampleCall:
+    return SampleCall(request, request.state.backend)
 
 
 def _in_sample_words(handler: Callable[[Backend], Awaitable[Response]]) -> Callable[[Backend], Awaitable[Response]]:
@@ -76,3 +91,4 @@ def _in_sample_words(handler: Callable[[Backend], Awaitable[Response]]) -> Calla
 SampleOn = Depends(require_sample)
 SampleRead = Depends(require_sample_read)
 SampleWrite = Depends(require_sample_write)
+SampleCallDep = Annotated[SampleCall, Depends(get_sample_call)]

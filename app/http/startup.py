@@ -1,36 +1,20 @@
-"""What a start-up says: a failure as one line naming what to fix, not Starlette's traceback; and, when it goes on,
-a WARNING for each thing an operator should know (`log_posture`).
+"""A failed start-up is one line naming what to fix, not Starlette's traceback.
 
-The failure has two halves that only work together: `report_startup_failure` wraps the lifespan's start-up steps
-and keeps the `StartupError`'s line on the app's state; `OneLineStartupFailure`, the outermost middleware, puts that
-line into the `lifespan.startup.failed` message that uvicorn prints.
+Two halves that only work together: `report_startup_failure` wraps the lifespan's start-up steps and keeps the
+`StartupError`'s line on the app's state; `OneLineStartupFailure`, the outermost middleware, puts that line into
+the `lifespan.startup.failed` message that uvicorn prints.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import Settings
-from app.config.posture import posture_warnings
-from app.config.unknown import unknown_settings
 from app.exceptions import StartupError
 from app.http.errors import send_error
-
-log = logging.getLogger("app")
-ENV_FILE = Path(".env")  # pydantic-settings reads it from the working directory
-
-
-def log_posture(settings: Settings) -> None:
-    """One WARNING each: anonymous reads or writes that are on, settings the mode ignores, and names in `.env` (or
-    misspelt-looking ones in the environment) that are no setting (`app.config.posture`, `app.config.unknown`)."""
-    for line in posture_warnings(settings) + unknown_settings(type(settings).model_fields, ENV_FILE):
-        log.warning(line)
 
 
 @contextmanager

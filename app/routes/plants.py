@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from starlette.responses import Response
 
 from app import repository
 from app.encoding import json_response
-from app.http.deps import Backend, BackendDep
-from app.http.sample import SampleRead, SampleWrite, answer
+from app.http.deps import Backend
+from app.http.sample import SampleCallDep, SampleRead, SampleWrite
 from app.models import ERROR_RESPONSES, WRITE_RESPONSES, ErrorBody, Inserted, Plant, PlantPage
 from app.routes.listing import (
     LISTING_RESPONSES,
@@ -27,7 +27,7 @@ router = APIRouter(tags=["plants"], responses=ERROR_RESPONSES, dependencies=[Sam
     response_model=Plant,
     responses={404: {"model": ErrorBody, "description": "no such plant"}},
 )
-async def read_plant(request: Request, backend: BackendDep, genus: KeyPath, species: KeyPath) -> Response:
+async def read_plant(call: SampleCallDep, genus: KeyPath, species: KeyPath) -> Response:
     """One plant by its full key."""
 
     async def read(backend: Backend) -> Response:
@@ -36,14 +36,13 @@ async def read_plant(request: Request, backend: BackendDep, genus: KeyPath, spec
             raise HTTPException(404, f"no plant {genus} {species}")
         return json_response(row)
 
-    return await answer(request, backend, read)
+    return await call.answer(read)
 
 
 @router.get("/plant/{genus}", response_model=list[Plant] | PlantPage, responses=LISTING_RESPONSES)
 async def read_plants(
-    request: Request,
+    call: SampleCallDep,
     genus: KeyPath,
-    backend: BackendDep,
     format: FormatParam = None,
     page_size: PageSizeParam = None,
     page_state: PageStateParam = None,
@@ -53,18 +52,18 @@ async def read_plants(
     async def listed(backend: Backend) -> Response:
         listing = repository.list_plants(backend.db, backend.statements, genus)
         return await answer_listing(
-            request, backend, listing, format=format, page_size=page_size, page_state=page_state
+            call.request, backend, listing, format=format, page_size=page_size, page_state=page_state
         )
 
-    return await answer(request, backend, listed)
+    return await call.answer(listed)
 
 
 @router.post("/plant", response_model=Inserted, responses=WRITE_RESPONSES, dependencies=[SampleWrite])
-async def create_plant(request: Request, plant: Plant, backend: BackendDep) -> Response:
+async def create_plant(plant: Plant, call: SampleCallDep) -> Response:
     """Insert or replace a plant."""
 
     async def write(backend: Backend) -> Response:
         await repository.upsert_plant(backend.db, backend.statements, plant)
         return json_response({"inserted": True})
 
-    return await answer(request, backend, write)
+    return await call.answer(write)

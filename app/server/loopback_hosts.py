@@ -1,15 +1,17 @@
-"""LOOPBACK_HOSTS_ONLY (on for `--local-demo`): answer only a request whose Host is localhost or a loopback address.
+"""The local demo's Host check, LOOPBACK_HOSTS_ONLY (`--local-demo` turns it on when it serves on loopback): answer
+only a request whose Host is localhost or a loopback address.
 
 A service on loopback is still reachable from a browser through DNS rebinding: a page of evil.example whose name is
 made to resolve to 127.0.0.1 talks to it, with `Host: evil.example`. Refusing every other Host stops that. The
-refusal is a 421 (Misdirected Request) with a JSON body, before anything else of the app runs.
+refusal is a 421 (Misdirected Request) with a JSON body, from the outermost middleware: nothing else of the app
+runs for it (nor logs it).
 """
 
 from __future__ import annotations
 
 import ipaddress
 
-from starlette.middleware import Middleware
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings
@@ -51,6 +53,7 @@ class LoopbackHostsOnly:
         await send_error(send, 421, "misdirected_request", detail, path=scope.get("path", ""))
 
 
-def host_check(settings: Settings) -> list[Middleware]:
-    """The middleware when LOOPBACK_HOSTS_ONLY is on, for the app's middleware list."""
-    return [Middleware(LoopbackHostsOnly)] if settings.loopback_hosts_only else []
+def install_host_check(app: Starlette, settings: Settings) -> None:
+    """With LOOPBACK_HOSTS_ONLY on, the check as the app's outermost middleware (before the first request)."""
+    if settings.loopback_hosts_only:
+        app.add_middleware(LoopbackHostsOnly)
