@@ -118,6 +118,11 @@ def test_protect_reads_in_passthrough_needs_no_key() -> None:
     assert settings_of(protect_reads=True, auth_mode="passthrough").protect_reads
 
 
+def test_an_unknown_auth_mode_is_refused_naming_it() -> None:
+    with pytest.raises(ConfigError, match="^AUTH_MODE: "):
+        settings_of(auth_mode="stargate")
+
+
 def test_an_unknown_rows_api_value_is_refused() -> None:
     with pytest.raises(ConfigError, match="ROWS_API"):
         settings_of(rows_api="readonly")
