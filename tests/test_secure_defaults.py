@@ -119,7 +119,7 @@ def test_protect_reads_in_passthrough_needs_no_key() -> None:
 
 
 def test_an_unknown_auth_mode_is_refused_naming_it() -> None:
-    with pytest.raises(ConfigError, match="^AUTH_MODE: "):
+    with pytest.raises(ConfigError, match=r"^AUTH_MODE: "):
         settings_of(auth_mode="stargate")
 
 
