@@ -29,6 +29,7 @@ from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
 from app.http.docs import fastapi_with_offline_docs
+from app.http import errors
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.limits import Limits
 from app.http.observability import Observability
@@ -59,6 +60,7 @@ UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    errors.configure(settings)  # Stargate's error bodies: with or without our `error` code
     secrets = settings.page_state_keys
     if not secrets:
         log.warning("PAGE_STATE_SECRETS is not set: page tokens are valid only in this process")
