@@ -33,6 +33,9 @@ log = logging.getLogger("app.errors")
 
 RETRY_AFTER_SECONDS = 1
 ERROR_CODE_HEADER = "X-Error-Code"
+# Stargate's gRPC mapper (StatusRuntimeExceptionMapper): Cassandra refusing a statement, by our error code, is its
+# gRPC status and the prefix of its description.
+GRPC_REFUSALS = {"invalid_query": ("INVALID_ARGUMENT", "Invalid argument for gRPC operation")}
 # Stargate's auth API (v1, as Astra served it): its errors are `{"description", "code"}` only.
 AUTH_PATHS = ("/v1/auth", "/api/rest/v1/auth")
 # The `error` codes of plain HTTP errors; anything not listed is "http_error".
@@ -163,7 +166,20 @@ def service_error_response(exc: Exception, method: str, path: str) -> Response:
     if isinstance(exc, DatabaseError):
         log.warning("database error on %s %s: %s", method, path, exc.detail)
     grpc_status = exc.grpc_status if isinstance(exc, CallerUnauthorized) else None
-    return error_response(exc.status, exc.error, exc.detail, path=path, grpc_status=grpc_status)
+    detail = exc.detail
+    refusal = GRPC_REFUSALS.get(exc.error)
+    if grpc_status is None and refusal is not None and path.startswith(STARGATE_PATHS):
+        grpc_status = refusal[0]
+        detail = grpc_description(refusal[0], exc.status, refusal[1], detail)
+    return error_response(exc.status, exc.error, detail, path=path, grpc_status=grpc_status)
+
+
+def grpc_description(grpc_status: str, status: int, prefix: str, message: str) -> str:
+    """Stargate's description of a gRPC failure, e.g. "Invalid argument for gRPC operation
+    (Status.Code.INVALID_ARGUMENT->400): INVALID_ARGUMENT: <Cassandra's message>"."""
+    if message.startswith(prefix):
+        return message
+    return f"{prefix} (Status.Code.{grpc_status}->{status}): {grpc_status}: {message}"
 
 
 def _media_type_if_not_json(request: Request) -> str | None:

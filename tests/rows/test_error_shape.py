@@ -40,10 +40,14 @@ async def test_a_schema_api_error_has_exactly_api_errors_fields(client: httpx.As
 async def test_cassandras_refusal_keeps_its_words_and_stargates_fields(
     client: httpx.AsyncClient, keyspace_name: str
 ) -> None:
-    """A `where` Cassandra refuses (a regular column, no ALLOW FILTERING) is its 400, in ApiError's fields."""
+    """A `where` Cassandra refuses (a regular column, no ALLOW FILTERING) is its 400, as Stargate's gRPC mapper
+    words it, with `grpcStatus` set."""
     where = '{"sightings": {"$gt": 1}}'
     response = await client.get(f"/v2/keyspaces/{keyspace_name}/plants", params={"where": where})
-    assert_stargate_error(response, 400, error="invalid_query")
+    prefix = "Invalid argument for gRPC operation (Status.Code.INVALID_ARGUMENT->400): INVALID_ARGUMENT: "
+    body = assert_stargate_error(response, 400, prefix, "ALLOW FILTERING", error="invalid_query")
+    assert str(body["description"]).startswith(prefix)
+    assert body["grpcStatus"] == "INVALID_ARGUMENT"
 
 
 async def test_a_middleware_refusal_on_a_stargate_path_has_api_errors_fields(
