@@ -25,11 +25,11 @@ from app.db.identities import CredentialsRefused, Identities
 from app.db.schema import apply_schema
 from app.db.statements import Statements, decide_sample, prepare_statements
 from app.exceptions import ConfigError, StartupError
+from app.http import errors
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
 from app.http.docs import fastapi_with_offline_docs
-from app.http import errors
 from app.http.errors import EXCEPTION_HANDLERS
 from app.http.limits import Limits
 from app.http.observability import Observability

@@ -151,7 +151,9 @@ async def send_error(
     """The same answer from a pure ASGI middleware, before the app has said anything."""
     payload = _body(path, status, error, detail)
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error_headers(status, headers, error).items()]
+    raw += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error_headers(status, headers, error).items()
+    ]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": payload})
 
