@@ -35,7 +35,10 @@ RETRY_AFTER_SECONDS = 1
 ERROR_CODE_HEADER = "X-Error-Code"
 # Stargate's gRPC mapper (StatusRuntimeExceptionMapper): Cassandra refusing a statement, by our error code, is its
 # gRPC status and the prefix of its description.
-GRPC_REFUSALS = {"invalid_query": ("INVALID_ARGUMENT", "Invalid argument for gRPC operation")}
+GRPC_REFUSALS = {
+    "invalid_query": ("INVALID_ARGUMENT", "Invalid argument for gRPC operation"),
+    "already_exists": ("ALREADY_EXISTS", "Resource already exists"),
+}
 # Stargate's auth API (v1, as Astra served it): its errors are `{"description", "code"}` only.
 AUTH_PATHS = ("/v1/auth", "/api/rest/v1/auth")
 # The `error` codes of plain HTTP errors; anything not listed is "http_error".

@@ -108,7 +108,7 @@ async def _answer_read(
     fields = params.get("fields")
     columns = parse_fields(fields, table) if fields and fields.strip() else None
     if columns is None and table.is_view:  # every column named: a view's reads never use the key shapes, which
-        columns = list(table.columns.values())  # hold write statements Cassandra refuses to prepare for a view
+        columns = tuple(table.columns.values())  # hold write statements Cassandra refuses to prepare for a view
     order = parse_sort(params.get("sort"), table, limits=backend.engine.limits)
     allow_filtering = flag(params.get("allowFiltering"))
     if allow_filtering and not settings.rows_allow_filtering:
