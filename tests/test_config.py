@@ -211,6 +211,8 @@ ADDED_SINCE: tuple[str, ...] = (
     "API_KEYS_FILE",
     "AUTH_TOKEN_TTL_SECONDS",
     "AUTH_TOKEN_MAX_AGE_SECONDS",
+    "STARGATE_ERROR_CODE_IN_BODY",
+    "CQL_API",
 )
 
 
