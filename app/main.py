@@ -26,6 +26,7 @@ from app.db.identities import CredentialsRefused, Identities
 from app.db.schema import apply_schema
 from app.db.statements import Statements, decide_sample, prepare_statements
 from app.exceptions import ConfigError, StartupError
+from app.http import errors
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
 from app.http.deps import Backend
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     log_posture(settings)  # anonymous access that is on, settings the mode ignores or does not know (secure defaults)
+    errors.configure(settings)  # Stargate's error bodies: with or without our `error` code
     secrets = settings.page_state_keys
     if not secrets:
         log.warning("PAGE_STATE_SECRETS is not set: page tokens are valid only in this process")

@@ -214,6 +214,8 @@ ADDED_SINCE: tuple[str, ...] = (
     "ROWS_API",
     "ALLOW_ANONYMOUS_READS",
     "LOOPBACK_HOSTS_ONLY",
+    "STARGATE_ERROR_CODE_IN_BODY",
+    "CQL_API",
 )
 
 

@@ -105,3 +105,15 @@ class RowsApiSettings(BaseModel):
         description="inserts one NDJSON bulk ingest (a POST with an NDJSON body) keeps in flight at once; "
         "MAX_IN_FLIGHT still bounds the whole process",
     )
+
+    # Stargate's exact shapes and its /v2/cql endpoint (issue 20, items 3 and 5).
+    stargate_error_code_in_body: bool = Field(
+        default=False,
+        description="put our stable error code back in Stargate-shaped error bodies as `error` (it is always in the "
+        "X-Error-Code header); off, the bodies are exactly Stargate's ApiError, which its clients parse strictly",
+    )
+    cql_api: bool = Field(
+        default=False,
+        description="serve Stargate's POST /v2/cql (a CQL statement sent as text): as the caller's role in "
+        "pass-through mode, and only for a key with the admin scope in keys mode",
+    )

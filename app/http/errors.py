@@ -1,9 +1,11 @@
 """Every error answer of the service: one JSON body, one `Retry-After` policy, written by handlers and middlewares.
 
-The body is `{"error": <stable code>, "detail": <what was wrong>}`; under the Stargate-compatible rows API's paths
-it is Stargate's `{"description", "code", ...}` with our `error` beside it, so Stargate clients parse it as before.
-A 503 always says when to come back (`Retry-After`), and no other status does: a 4xx will not get better by
-waiting, and a 504 was already a wait.
+The body is `{"error": <stable code>, "detail": <what was wrong>}`; under Stargate's paths (`/v2/...`,
+`/api/rest/v2/...`) it is exactly Stargate's `ApiError` (`description`, `code`, `grpcStatus`, `internalTxId`), and
+under `/v1/auth` exactly its `{"description", "code"}`: clients that map errors onto Stargate's model refuse unknown
+fields. Our stable code is in the `X-Error-Code` header of every error answer (STARGATE_ERROR_CODE_IN_BODY puts it
+back in Stargate's bodies too). A 503 always says when to come back (`Retry-After`), and no other status does: a
+4xx will not get better by waiting, and a 504 was already a wait.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import Request
@@ -24,9 +26,21 @@ from app.encoding import dumps
 from app.exceptions import CallerUnauthorized, DatabaseError, ServiceError
 from app.routes.stargate.paths import STARGATE_PATHS
 
+if TYPE_CHECKING:
+    from app.config import Settings
+
 log = logging.getLogger("app.errors")
 
 RETRY_AFTER_SECONDS = 1
+ERROR_CODE_HEADER = "X-Error-Code"
+# Stargate's gRPC mapper (StatusRuntimeExceptionMapper): Cassandra refusing a statement, by our error code, is its
+# gRPC status and the prefix of its description.
+GRPC_REFUSALS = {
+    "invalid_query": ("INVALID_ARGUMENT", "Invalid argument for gRPC operation"),
+    "already_exists": ("ALREADY_EXISTS", "Resource already exists"),
+}
+# Stargate's auth API (v1, as Astra served it): its errors are `{"description", "code"}` only.
+AUTH_PATHS = ("/v1/auth", "/api/rest/v1/auth")
 # The `error` codes of plain HTTP errors; anything not listed is "http_error".
 HTTP_ERROR_CODES = {
     400: "bad_request",
@@ -45,15 +59,26 @@ def error_body(error: str, detail: object) -> dict[str, object]:
     return {"error": error, "detail": detail}
 
 
+class _Shape:
+    """Whether Stargate's bodies carry our `error` code too (STARGATE_ERROR_CODE_IN_BODY): one process serves one
+    configuration, set as its app is made (`configure`), so the middlewares' answers follow it as well."""
+
+    code_in_body = False
+
+
+def configure(settings: Settings) -> None:
+    _Shape.code_in_body = settings.stargate_error_code_in_body
+
+
 def stargate_body(status: int, error: str, detail: object, grpc_status: str | None = None) -> dict[str, object]:
-    """Stargate's `ApiError` (nulls included, as it serialises them), with our `error` code beside it."""
-    return {
-        "description": _text(detail),
-        "code": status,
-        "grpcStatus": grpc_status,
-        "internalTxId": None,
-        "error": error,
-    }
+    """Stargate's `ApiError` with our `error` code beside it: the bulk ingest's report (our own extension)."""
+    return {**api_error(status, detail, grpc_status), "error": error}
+
+
+def api_error(status: int, detail: object, grpc_status: str | None = None) -> dict[str, object]:
+    """Stargate's `ApiError`, exactly (nulls included, as it serialises them): `grpcStatus` is set only where
+    Stargate's gRPC mapper would set it."""
+    return {"description": _text(detail), "code": status, "grpcStatus": grpc_status, "internalTxId": None}
 
 
 def _text(detail: object) -> str:
@@ -65,8 +90,19 @@ def _text(detail: object) -> str:
 
 
 def _body(path: str, status: int, error: str, detail: object, grpc_status: str | None = None) -> bytes:
-    stargate = path.startswith(STARGATE_PATHS)
-    body = stargate_body(status, error, detail, grpc_status) if stargate else error_body(error, detail)
+    body: dict[str, object]
+    if path.startswith(STARGATE_PATHS):
+        body = api_error(status, detail, grpc_status)
+    elif path.rstrip("/") in AUTH_PATHS or path.startswith(tuple(p + "/" for p in AUTH_PATHS)):
+        body = {"description": _text(detail), "code": status}
+    else:
+        return _dumps(error_body(error, detail))
+    if _Shape.code_in_body:
+        body["error"] = error
+    return _dumps(body)
+
+
+def _dumps(body: dict[str, object]) -> bytes:
     try:
         return dumps(body)
     except orjson.JSONEncodeError:  # a detail quoting client text that is not UTF-8 (a lone surrogate): escape it
@@ -84,9 +120,11 @@ def _utf8(value: object) -> object:
     return value
 
 
-def error_headers(status: int, headers: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The headers of an error answer: the caller's, plus `Retry-After` on a 503."""
+def error_headers(status: int, headers: Mapping[str, str] | None = None, error: str | None = None) -> dict[str, str]:
+    """The headers of an error answer: the caller's, our stable `error` code, and `Retry-After` on a 503."""
     answer = dict(headers or {})
+    if error is not None:
+        answer[ERROR_CODE_HEADER] = error
     if status == HTTPStatus.SERVICE_UNAVAILABLE:
         answer.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
     return answer
@@ -105,7 +143,7 @@ def error_response(
     return Response(
         _body(path, status, error, detail, grpc_status),
         status_code=status,
-        headers=error_headers(status, headers),
+        headers=error_headers(status, headers, error),
         media_type="application/json",
     )
 
@@ -116,7 +154,9 @@ async def send_error(
     """The same answer from a pure ASGI middleware, before the app has said anything."""
     payload = _body(path, status, error, detail)
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error_headers(status, headers).items()]
+    raw += [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error_headers(status, headers, error).items()
+    ]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": payload})
 
@@ -131,7 +171,20 @@ def service_error_response(exc: Exception, method: str, path: str) -> Response:
     if isinstance(exc, DatabaseError):
         log.warning("database error on %s %s: %s", method, path, exc.detail)
     grpc_status = exc.grpc_status if isinstance(exc, CallerUnauthorized) else None
-    return error_response(exc.status, exc.error, exc.detail, path=path, grpc_status=grpc_status)
+    detail = exc.detail
+    refusal = GRPC_REFUSALS.get(exc.error)
+    if grpc_status is None and refusal is not None and path.startswith(STARGATE_PATHS):
+        grpc_status = refusal[0]
+        detail = grpc_description(refusal[0], exc.status, refusal[1], detail)
+    return error_response(exc.status, exc.error, detail, path=path, grpc_status=grpc_status)
+
+
+def grpc_description(grpc_status: str, status: int, prefix: str, message: str) -> str:
+    """Stargate's description of a gRPC failure, e.g. "Invalid argument for gRPC operation
+    (Status.Code.INVALID_ARGUMENT->400): INVALID_ARGUMENT: <Cassandra's message>"."""
+    if message.startswith(prefix):
+        return message
+    return f"{prefix} (Status.Code.{grpc_status}->{status}): {grpc_status}: {message}"
 
 
 def _media_type_if_not_json(request: Request) -> str | None:

@@ -92,13 +92,13 @@ def _error_schema() -> Schema:
     return {
         "title": "Stargate error",
         "type": "object",
-        "description": "Stargate's `ApiError` (nulls included, as it serialises them), with our `error` code.",
+        "description": "Stargate's `ApiError`, exactly (nulls included, as it serialises them); our stable error code "
+        "is in the `X-Error-Code` header.",
         "properties": {
             "description": {"type": "string", "description": "what was wrong, naming the field or value"},
             "code": {"type": "integer", "description": "the HTTP status"},
             "grpcStatus": {"type": ["string", "null"]},
             "internalTxId": {"type": ["string", "null"]},
-            "error": {"type": "string", "description": "a stable machine-readable reason"},
         },
         "required": ["description", "code"],
     }

@@ -47,6 +47,9 @@ SYSTEM_KEYSPACES = frozenset(
         "data_endpoint_auth",
     }
 )
+# The system keyspaces the schema API lists and describes, as Stargate does (every role can read their schema):
+# the virtual ones (system_views, system_virtual_schema) are not in Stargate's list. Their rows stay refused.
+DESCRIBED_SYSTEM_KEYSPACES = ("system", "system_auth", "system_distributed", "system_schema", "system_traces")
 MAX_WIDTHS = 32  # column choices per table whose row width is learned
 REFRESH_PATIENCE = 1.0  # seconds a lookup that missed may wait for the refresh budget
 
@@ -102,6 +105,7 @@ class Table:
     partition_key: tuple[Column, ...]
     clustering: tuple[Column, ...]
     source: object  # the driver's TableMetadata this was built from: identity says whether it is still current
+    is_view: bool = False  # a materialized view: read like a table, never written (Cassandra refuses it)
     # Kept by the engine: the table's key statements, prepared once per description (None: not prepared, or
     # forgotten as the least recently used of KEY_SHAPE_TABLES).
     key_shapes: KeyShapes | None = None
@@ -170,8 +174,11 @@ class Table:
         return encode
 
 
-def table_from_metadata(keyspace: str, metadata: Any, user_types: Callable[[str], Udt | None]) -> Table:
-    """A `Table` from the driver's `TableMetadata` (its columns are already in CQL order)."""
+def table_from_metadata(
+    keyspace: str, metadata: Any, user_types: Callable[[str], Udt | None], *, view: bool = False
+) -> Table:
+    """A `Table` from the driver's `TableMetadata`, or `MaterializedViewMetadata` (its columns are already in CQL
+    order)."""
     partition = {c.name for c in metadata.partition_key}
     clustering = {c.name for c in metadata.clustering_key}
     columns: dict[str, Column] = {}
@@ -192,7 +199,20 @@ def table_from_metadata(keyspace: str, metadata: Any, user_types: Callable[[str]
         partition_key=tuple(columns[c.name] for c in metadata.partition_key),
         clustering=tuple(columns[c.name] for c in metadata.clustering_key),
         source=metadata,
+        is_view=view,
     )
+
+
+def relation(keyspace_meta: Any | None, name: str) -> tuple[Any | None, bool]:
+    """The driver's metadata of a table or, failing that, of a materialized view of that name; and whether it is
+    a view."""
+    if keyspace_meta is None:
+        return None, False
+    table = keyspace_meta.tables.get(name)
+    if table is not None:
+        return table, False
+    view = keyspace_meta.views.get(name)
+    return view, view is not None
 
 
 class Served:
@@ -236,10 +256,16 @@ class Catalog:
         """The served keyspaces that exist now, sorted."""
         return sorted(k for k in self._cluster.metadata.keyspaces if k in self.served)
 
+    def described_keyspaces(self) -> list[str]:
+        """The keyspaces the schema API lists, sorted: the served ones and Stargate's system keyspaces."""
+        known = self._cluster.metadata.keyspaces
+        return sorted(k for k in known if k in self.served or k in DESCRIBED_SYSTEM_KEYSPACES)
+
     def keyspace_metadata(self, keyspace: str) -> Any | None:
-        """The driver's `KeyspaceMetadata` of a served keyspace as the driver knows it now (no refresh, no I/O);
-        None when it is not served or does not exist. For the read-only schema endpoints."""
-        if keyspace not in self.served:
+        """The driver's `KeyspaceMetadata` of a keyspace the schema API describes (served, or one of Stargate's
+        system keyspaces) as the driver knows it now (no refresh, no I/O); None when it is neither or does not
+        exist. For the schema endpoints."""
+        if keyspace not in self.served and keyspace not in DESCRIBED_SYSTEM_KEYSPACES:
             return None
         return self._cluster.metadata.keyspaces.get(keyspace)
 
@@ -252,14 +278,14 @@ class Catalog:
         if keyspace not in self.served:
             return None
         keyspace_meta = self._cluster.metadata.keyspaces.get(keyspace)
-        metadata = keyspace_meta.tables.get(name) if keyspace_meta is not None else None
+        metadata, view = relation(keyspace_meta, name)
         if metadata is None:
             self._tables.pop((keyspace, name), None)
             return None
         known = self._tables.get((keyspace, name))
         if known is not None and known.source is metadata:
             return known
-        table = table_from_metadata(keyspace, metadata, user_type_resolver(keyspace_meta))
+        table = table_from_metadata(keyspace, metadata, user_type_resolver(keyspace_meta), view=view)
         self._tables[(keyspace, name)] = table
         if known is not None:
             log.info("table %s.%s changed: described again", keyspace, name)

@@ -366,7 +366,7 @@ async def test_a_client_that_stops_sending_gets_408_and_where_to_resume(
 
     async with app_client(settings.model_copy(update={"server_timeout": 0.5})) as http:
         response = await ingest(http, settings.keyspace, items, content())
-    answer = assert_stargate_error(response, 408, "SERVER_TIMEOUT")
+    answer = assert_stargate_error(response, 408, "SERVER_TIMEOUT", report=True)
     assert (answer["written"], answer["resumeFromLine"]) == (3, 4)
     assert response.headers["connection"] == "close"
     assert sorted(stored(cql, items, key)) == [0, 1, 2]
@@ -428,7 +428,7 @@ async def test_a_database_failure_mid_body_stops_reading_and_answers_503_with_wh
     proxied = settings.model_copy(update={"cassandra_port": proxy.port, "request_timeout": 2.0})
     async with app_client(proxied) as http:
         response = await ingest(http, settings.keyspace, items, content())
-    answer = assert_stargate_error(response, 503, "the ingest stopped")
+    answer = assert_stargate_error(response, 503, "the ingest stopped", report=True)
     assert answer["error"] == "database_unavailable"
     assert response.headers["retry-after"].isdigit()
     assert not sent_everything, "the service went on reading the body after the database failed"
@@ -463,6 +463,6 @@ def test_a_client_still_sending_when_the_database_fails_gets_the_answer(
 
     url = server.url + path(settings.keyspace, items)
     response = httpx.post(url, content=content(), headers=NDJSON, timeout=60)
-    answer = assert_stargate_error(response, 503, "the ingest stopped")
+    answer = assert_stargate_error(response, 503, "the ingest stopped", report=True)
     assert answer["resumeFromLine"] == 11
     assert response.json()["lines"] < 200_010  # it stopped taking lines in

@@ -172,7 +172,7 @@ def test_the_generic_routes_answer_stargates_envelope_statuses_and_error_body(se
     assert "200" in by_key["put"]["responses"] and "200" in by_key["patch"]["responses"]
     assert "204" in by_key["delete"]["responses"]
     error = resolve(doc, resolve(doc, read["400"])["content"]["application/json"]["schema"])
-    assert set(error["properties"]) == {"description", "code", "grpcStatus", "internalTxId", "error"}
+    assert set(error["properties"]) == {"description", "code", "grpcStatus", "internalTxId"}
 
 
 def test_a_post_takes_one_row_or_an_ndjson_ingest(settings: Settings) -> None:

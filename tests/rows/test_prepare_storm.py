@@ -119,7 +119,7 @@ async def test_a_shape_cassandra_refused_is_answered_from_memory(service: RowsAp
     params = {"where": where({"v": {"$eq": "v1"}, "w": {"$eq": 1}})}  # regular columns, no ALLOW FILTERING
     misses, refused = statements("miss"), statements("refused")
     first = await service.client.get(base, params=params)
-    assert first.status_code == 400 and first.json()["error"] == "invalid_query"
+    assert first.status_code == 400 and first.headers["x-error-code"] == "invalid_query"
     for _ in range(5):
         again = await service.client.get(base, params=params)
         assert again.status_code == 400 and again.json() == first.json()
@@ -151,7 +151,7 @@ async def test_a_refused_shape_is_asked_again_once_its_table_changed(
     name = create_table(cql, "k text PRIMARY KEY, v int", prefix="indexed")
     cql.execute(f"INSERT INTO {name} (k, v) VALUES ('a', 1)")
     path, params = f"/v2/keyspaces/{keyspace}/{name}", {"where": where({"v": {"$eq": 1}})}
-    assert (await service.client.get(path, params=params)).json()["error"] == "invalid_query"
+    assert (await service.client.get(path, params=params)).headers["x-error-code"] == "invalid_query"
     cql.execute(f"CREATE INDEX ON {name} (v) USING 'sai'", timeout=60)
 
     async def served() -> bool:

@@ -12,6 +12,6 @@ def routes() -> list[BaseRoute]:
     """Every route of the face, for the app's router: the rows routes, then the schema routes."""
     # Imported here, not at the top: app.http.errors reads `paths` from this package, and the route modules
     # import app.http, so a top-level import would make the two packages import each other.
-    from app.routes.stargate import rows, schemas
+    from app.routes.stargate import cql, rows, schemas
 
-    return [*rows.routes(), *schemas.routes()]
+    return [*rows.routes(), *schemas.routes(), *cql.routes()]

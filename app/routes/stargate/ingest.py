@@ -146,5 +146,5 @@ async def _read(receive: Receive, work: Ingest, *, idle: float) -> str:
 
 def _stopped(work: Ingest, status: int, error: str, description: str, *, close: bool = False) -> Response:
     body = {**stargate_body(status, error, description), **work.report.body(), "resumeFromLine": work.resume_from}
-    headers = error_headers(status, {"Connection": "close"} if close else None)
+    headers = error_headers(status, {"Connection": "close"} if close else None, error)
     return Response(dumps(body), status_code=status, headers=headers, media_type="application/json")

@@ -36,6 +36,9 @@ from app.rows.engine import Query
 from app.rows.query import key_conditions, parse_fields, parse_sort, parse_where
 from app.streaming import NDJSON_TYPES, Framing, StreamLimits, count_pages, stream_pages
 
+# Cassandra's own refusal of a write to a materialized view (ModificationStatement), as Stargate passes it on.
+VIEW_WRITE = "Cannot directly modify a materialized view"
+
 
 def routes() -> list[BaseRoute]:
     """The rows routes under both prefixes; `/rows` comes before the key path, so it wins over a key `rows`."""
@@ -56,6 +59,15 @@ def routes() -> list[BaseRoute]:
 async def _table(request: Request, backend: Backend) -> tuple[Table, RowsPath]:
     where = rows_path(request.scope, request.path_params)
     return await backend.engine.catalog.table(where.keyspace, where.table), where
+
+
+async def _writable(request: Request, backend: Backend) -> tuple[Table, RowsPath]:
+    """The table a write goes to; a materialized view is Cassandra's 400, answered before any statement (a view's
+    write statements cannot even be prepared)."""
+    table, where = await _table(request, backend)
+    if table.is_view:
+        raise RowsError(400, VIEW_WRITE, "invalid_query")
+    return table, where
 
 
 # ---- reads ---------------------------------------------------------------------------------------------------
@@ -95,6 +107,8 @@ async def _answer_read(
     settings = backend.settings
     fields = params.get("fields")
     columns = parse_fields(fields, table) if fields and fields.strip() else None
+    if columns is None and table.is_view:  # every column named: a view's reads never use the key shapes, which
+        columns = tuple(table.columns.values())  # hold write statements Cassandra refuses to prepare for a view
     order = parse_sort(params.get("sort"), table, limits=backend.engine.limits)
     allow_filtering = flag(params.get("allowFiltering"))
     if allow_filtering and not settings.rows_allow_filtering:
@@ -140,10 +154,10 @@ async def create_row(request: Request, backend: Backend) -> Response:
 
     An NDJSON body is a bulk ingest instead, a row per line (`app.routes.stargate.ingest`)."""
     if is_ingest(request.scope):
-        where = rows_path(request.scope, request.path_params)
+        _, where = await _writable(request, backend)
         options = write_options(request, backend.settings)
         return await ingest(request, backend, where, options=options, compact_maps=compact_maps(request, backend))
-    table, _ = await _table(request, backend)
+    table, _ = await _writable(request, backend)
     raw = await request.body()
     row = json_object(request, raw, action="create", max_number_digits=backend.engine.limits.max_number_digits)
     options = write_options(request, backend.settings)
@@ -159,7 +173,7 @@ async def create_row(request: Request, backend: Backend) -> Response:
 
 async def update_row(request: Request, backend: Backend) -> Response:
     """PUT or PATCH (the same in Stargate): set the given columns at the key; omitted columns are left as they are."""
-    table, where = await _table(request, backend)
+    table, where = await _writable(request, backend)
     key = key_conditions(where.key_values(lenient=False), table, action="update")
     changes = json_object(
         request, await request.body(), action="update", max_number_digits=backend.engine.limits.max_number_digits
@@ -177,7 +191,7 @@ async def update_row(request: Request, backend: Backend) -> Response:
 
 async def delete_rows(request: Request, backend: Backend) -> Response:
     """DELETE at a key or a key prefix (a row, a partition, a clustering range). 204 whether or not rows were there."""
-    table, where = await _table(request, backend)
+    table, where = await _writable(request, backend)
     key = key_conditions(where.key_values(lenient=False), table, action="delete")
     await backend.engine.delete(table, key)
     return Response(status_code=204)

@@ -27,7 +27,7 @@ from app.http.errors import error_response
 from app.routes.stargate.access import Leased, admit, authorize
 from app.routes.stargate.params import JSON, compact_maps, flag
 from app.routes.stargate.paths import NO_ROUTE, SCHEMAS_PREFIXES, decode_segment, raw_segments
-from app.rows.catalog import Catalog
+from app.rows.catalog import Catalog, relation
 from app.rows.types import CqlType, Udt, parse_type
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -116,7 +116,7 @@ def _route(segments: list[str] | None) -> tuple[Handler | None, tuple[str, ...]]
 
 async def list_keyspaces(request: Request, backend: Backend) -> Response:
     catalog = backend.engine.catalog
-    found = [catalog.keyspace_metadata(name) for name in catalog.keyspaces()]
+    found = [catalog.keyspace_metadata(name) for name in catalog.described_keyspaces()]  # Stargate's system ones too
     return _answer(request, [keyspace_json(meta) for meta in found if meta is not None])
 
 
@@ -128,12 +128,14 @@ async def one_keyspace(request: Request, backend: Backend, ks: str) -> Response:
 
 
 async def list_tables(request: Request, backend: Backend, ks: str) -> Response:
-    tables = dict((await _keyspace_or_400(backend.engine.catalog, ks)).tables)  # a snapshot: the driver may change it
+    meta = await _keyspace_or_400(backend.engine.catalog, ks)
+    tables = {**meta.views, **meta.tables}  # a snapshot: the driver may change it; views are listed as tables
     return _answer(request, [table_json(ks, tables[name]) for name in sorted(tables)])
 
 
 async def one_table(request: Request, backend: Backend, ks: str, table: str) -> Response:
-    return _answer(request, table_json(ks, await _table(backend.engine.catalog, ks, table, missing=404)))
+    view = relation(backend.engine.catalog.keyspace_metadata(ks), table)[0]  # a materialized view reads as a table
+    return _answer(request, table_json(ks, view or await _table(backend.engine.catalog, ks, table, missing=404)))
 
 
 async def list_columns(request: Request, backend: Backend, ks: str, table: str) -> Response:
