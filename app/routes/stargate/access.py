@@ -16,15 +16,14 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 from app.access import Refusal, decide, presented_key
 from app.db.identities import Lease
 from app.exceptions import RowsError, ServiceError
 from app.http.audit import audit_write
+from app.http.caller import Leased, TokenMissing, TokenRefused, open_lease
 from app.http.deps import Backend
 from app.http.principal import set_principal
-from app.identity.credentials import credential_from_token, presented_token
 from app.identity.issued import RENEWED_HEADER
 
 # Stargate's texts: its clients send X-Cassandra-Token, and may match on these.
@@ -53,44 +52,13 @@ def authorize(
 
 
 async def lease_for(request: Request, backend: Backend) -> tuple[Lease, str | None]:
-    """Pass-through: a session logged in as the caller's token (401 in Stargate's words when there is none, or when
-    Cassandra refuses it), and a renewed token when it is one of ours stamped a while ago. The principal is the role's
-    name."""
-    assert backend.identities is not None
-    token = presented_token(request.headers)
-    if token is None:
-        raise RowsError(401, MISSING_TOKEN, "unauthorized")
-    renewed = None
+    """Pass-through: the caller's session (`app.http.caller`), its refusals in Stargate's words (401)."""
     try:
-        if backend.tokens is not None and backend.tokens.looks_issued(token):
-            opened = backend.tokens.open(token)
-            credential, renewed = opened.credential, opened.renewed
-        else:
-            credential = credential_from_token(token)
-        client = request.client.host if request.client else None
-        lease = await backend.identities.session_for(credential, client=client)
-    except ServiceError as exc:
-        if exc.status != 401:
-            raise  # shed, or the database unreachable: not the caller's fault
-        raise RowsError(401, f"{BAD_TOKEN} {exc.detail}", "unauthorized") from None
-    set_principal(request.scope, lease.username)
-    return lease, renewed
-
-
-class Leased:
-    """A response that releases its lease once it is sent, or its sending ends any other way (a stream cut short)."""
-
-    __slots__ = ("lease", "response")
-
-    def __init__(self, response: Response, lease: Lease) -> None:
-        self.response = response
-        self.lease = lease
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.response(scope, receive, send)
-        finally:
-            self.lease.release()
+        return await open_lease(request, backend)
+    except TokenMissing:
+        raise RowsError(401, MISSING_TOKEN, "unauthorized") from None
+    except TokenRefused as exc:
+        raise RowsError(401, f"{BAD_TOKEN} {exc}", "unauthorized") from None
 
 
 async def admit(request: Request, backend: Backend, handler: Callable[[Backend], Awaitable[Response]]) -> Leased:
