@@ -36,7 +36,13 @@ from app.rows.query import loads_strict
 log = logging.getLogger("app.data_api")
 PREFIXES = ("", "/api/json")
 TOKEN_HEADER = "Token"
-COMMAND_TYPES = {"database": "GeneralCommand", "keyspace": "KeyspaceCommand", "table": "TableCommand"}
+# How the Data API names the commands of each level in COMMAND_UNKNOWN (a table's are its "Collection Command"s).
+COMMAND_TYPES = {"database": "General Command", "keyspace": "Keyspace Command", "table": "Collection Command"}
+# What UNSUPPORTED_TABLE_COMMAND lists as the collections' commands (stargate/data-api v1.0.51).
+COLLECTION_COMMANDS = (
+    "countDocuments, deleteMany, deleteOne, estimatedDocumentCount, find, findAndRerank, findOne, findOneAndDelete, "
+    "findOneAndReplace, findOneAndUpdate, insertMany, insertOne, updateMany, updateOne"
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -112,7 +118,8 @@ async def _serve(request: Request, backend: Backend, raw: bytes) -> Response:
     answer, failures = await _run(spec, command)
     if spec.action != "read":
         audit_write(request.scope, keyspace=keyspace, table=table, status=400 if failures else 200)
-    return _json(_body(answer, failures))
+    # A SECURITY refusal (UNAUTHORIZED_ACCESS) keeps the HTTP status its errors.yaml entry overrides: 401.
+    return _json(_body(answer, failures), next((f.http_status for f in failures if f.http_status != 200), 200))
 
 
 def _command(raw: bytes, backend: Backend) -> tuple[str, dict[str, Any]]:
@@ -145,14 +152,14 @@ def _spec(name: str, level: Level, keyspace: str | None, table: str | None) -> S
         raise errors.error(
             "UNSUPPORTED_TABLE_COMMAND",
             tableCommands=", ".join(sorted(n for n, s in served.items() if s.level == "table")),
-            collectionCommands=", ".join(sorted(COLLECTION_ONLY | {"deleteMany", "deleteOne", "find", "findOne"})),
+            collectionCommands=COLLECTION_COMMANDS,
             keyspace=keyspace or "",
             table=table or "",
             unsupportedCommand=name,
         )
     known = sorted(n for n, s in served.items() if s.level == level)
     raise errors.error(
-        "COMMAND_UNKNOWN", command=name, commandType=COMMAND_TYPES[level], knownCommands=", ".join(known)
+        "COMMAND_UNKNOWN", command=name, commandType=COMMAND_TYPES[level], knownCommands=f"[{', '.join(known)}]"
     )
 
 
