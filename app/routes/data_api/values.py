@@ -1,8 +1,8 @@
 """Values in the Data API's JSON forms: the codec registry's DATA_API dialect applied to a table's columns, the rows
 read written as the Data API writes them (null columns left out), and the schema of what was read.
 
-`column_schema` describes a column's type as `status.projectionSchema` and `primaryKeySchema` do: `{"type": "text"}`,
-`{"type": "map", "keyType": "text", "valueType": "int"}`, `{"type": "vector", "dimension": 3, "apiSupport": ...}`."""
+`schema_of` describes columns as `status.projectionSchema` and `primaryKeySchema` do, with the DDL side's
+`column_types.describe_column`: `{"type": "text"}`, `{"type": "map", "keyType": "text", "valueType": "int"}`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from functools import cache
 from typing import Any
 
 from app.routes.data_api import errors
+from app.routes.data_api.column_types import describe_column
 from app.routes.data_api.command import DataApiError
-from app.rows.catalog import Column, Table
+from app.rows.catalog import Column, Kind, Table
 from app.rows.types import DATA_API, CqlType, decoder, encoder
 
 Encode = Callable[[Any], object]
@@ -63,44 +64,12 @@ def documents(rows: Iterable[dict[str, Any]], columns: Sequence[Column]) -> list
     return [write(row) for row in rows]
 
 
-# ---- the schema of columns, as the Data API describes them -----------------------------------------------------
-
-_PLAIN = frozenset(
-    {
-        *("ascii", "text", "boolean", "blob", "inet", "uuid", "tinyint", "smallint", "int", "bigint", "varint"),
-        *("float", "double", "decimal", "date", "time", "timestamp", "duration"),
-    }
-)
-
-
-def _support(t: CqlType, *, create: bool, insert: bool, read: bool, filter: bool) -> dict[str, object]:
-    return {"createTable": create, "insert": insert, "read": read, "filter": filter, "cqlDefinition": str(t)}
-
-
-@cache
-def column_schema(t: CqlType) -> dict[str, object]:
-    """A column type as the Data API's `projectionSchema` writes it; types it does not serve (tuples, frozen
-    collections, counters, timeuuid) carry `apiSupport`, saying what this face does with them."""
-    kind = t.kind
-    if kind in _PLAIN and not t.frozen:
-        return {"type": kind}
-    if kind in ("timeuuid", "counter"):
-        writable = kind == "timeuuid"
-        return {"type": kind, "apiSupport": _support(t, create=False, insert=writable, read=True, filter=True)}
-    if kind in ("list", "set") and not t.frozen and t.params[0].kind in _PLAIN:
-        return {"type": kind, "valueType": t.params[0].kind}
-    if kind == "map" and not t.frozen and all(p.kind in _PLAIN for p in t.params):
-        return {"type": "map", "keyType": t.params[0].kind, "valueType": t.params[1].kind}
-    if kind == "vector" and t.params[0].kind == "float":
-        support = _support(t, create=True, insert=True, read=True, filter=False)
-        return {"type": "vector", "dimension": t.size, "apiSupport": support}
-    if kind == "udt" and t.udt is not None:
-        return {"type": "userDefined", "udtName": t.udt.name}
-    return {"type": "UNSUPPORTED", "apiSupport": _support(t, create=False, insert=True, read=True, filter=False)}
+# ---- the schema of columns: the Data API's own descriptions (`column_types`, the DDL side's) ------------------
 
 
 def schema_of(columns: Iterable[Column]) -> dict[str, object]:
-    return {c.name: column_schema(c.type) for c in columns}
+    """`projectionSchema` / `primaryKeySchema`: each column's type as the Data API describes it in a read."""
+    return {c.name: describe_column(c.type, static=c.kind is Kind.STATIC, usage="dml") for c in columns}
 
 
 def invalid_values(table: Table, problems: list[tuple[Column, str]], scope: str = "DOCUMENT") -> DataApiError:
