@@ -261,6 +261,11 @@ CATALOG: dict[tuple[str, str], Entry] = {
         "Sort aborted due to in-memory sort restriction",
         "The command used in-memory sorting which has a limit of ${maxLimit} ${unit}s. \n\nConsult any warnings included in the response for how to improve the sort performance.\n\nResend the command using a more specific filter to reduce the number of ${unit}s sorted.",
     ),
+    ("SORT", "SORT_CLAUSE_INVALID"): Entry(
+        "REQUEST",
+        "Sort clause used by command not valid",
+        "Sort clause used by command not valid.\nProblem: ${problem}.\n\nResend the command with a valid sort clause.",
+    ),
     ("SORT", "UNSUPPORTED_PAGINATION_WITH_IN_MEMORY_SORTING"): Entry(
         "REQUEST",
         "Pagination not supported when using in-memory sorting",

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.db.database import Row
+from app.db.database import Page, Pages, Row
 from app.routes.data_api import errors
 from app.routes.data_api.command import Answer, Command, Spec, Warning
 from app.routes.data_api.filters import Filter, filter_warnings, is_key_restriction, parse_filter
 from app.routes.data_api.projection import Sort, parse_projection, parse_sort
 from app.routes.data_api.target import field_invalid, known_fields, options_of, table_of
-from app.routes.data_api.values import documents, schema_of
+from app.routes.data_api.values import documents, row_writer, schema_of
 from app.routes.data_api.vectors import vector_read
 from app.rows.catalog import Column, Table
 from app.rows.engine import Query, bind_checked
@@ -43,7 +43,7 @@ class Read:
     warnings: list[Warning]
 
 
-def _parse(command: Command, table: Table) -> Read:
+def parse_read(command: Command, table: Table) -> Read:
     settings = command.backend.settings
     parsed = parse_filter(
         table,
@@ -74,7 +74,7 @@ async def find(command: Command) -> Answer:
     known_fields(command, FIELDS)
     options = options_of(command, FIND_OPTIONS)
     table = await table_of(command)
-    read = _parse(command, table)
+    read = parse_read(command, table)
     limit, skip = _count(options, "limit"), _count(options, "skip")
     page_state = options.get("pageState")
     if page_state is not None and not isinstance(page_state, str):
@@ -85,7 +85,7 @@ async def find(command: Command) -> Answer:
         rows, extra = await vector_read(command, read.table, read, limit, options)
         data: dict[str, Any] = {"documents": rows, "nextPageState": None}
         return Answer(data, {**extra, "projectionSchema": schema_of(read.answered)}, read.warnings)
-    order, sort_warning = _cql_order(read)
+    order, sort_warning = cql_order(read)
     if sort_warning is not None or skip:
         if page_state:
             raise errors.error(
@@ -101,7 +101,7 @@ async def find(command: Command) -> Answer:
             status["sortedRowCount"] = sorted_count
         data = {"documents": documents(rows, read.answered), "nextPageState": None}
     else:
-        query = await _query(command, read, order)
+        query = await statement_for(command, read, order)
         rows, token = await _page(command, read, query, page_size, limit, page_state)
         data = {"documents": documents(rows, read.answered), "nextPageState": token}
     status["projectionSchema"] = schema_of(read.answered)
@@ -112,20 +112,20 @@ async def find_one(command: Command) -> Answer:
     known_fields(command, FIELDS)
     options = options_of(command, FIND_ONE_OPTIONS)
     table = await table_of(command)
-    read = _parse(command, table)
+    read = parse_read(command, table)
     status: dict[str, Any] = {}
     if read.sort.vector is not None:
         rows, extra = await vector_read(command, table, read, 1, options)
         status.update(extra)
         document = rows[0] if rows else None
     else:
-        order, sort_warning = _cql_order(read)
+        order, sort_warning = cql_order(read)
         if sort_warning is not None:
             found, sorted_count = await _sorted_in_memory(command, read, 1, 0)
             read.warnings.append(sort_warning)
             status["sortedRowCount"] = sorted_count
         else:
-            found, _ = await _page(command, read, await _query(command, read, order), 1, 1, None)
+            found, _ = await _page(command, read, await statement_for(command, read, order), 1, 1, None)
         document = documents(found, read.answered)[0] if found else None
     status["projectionSchema"] = schema_of(read.answered)
     return Answer({"document": document}, status, read.warnings)
@@ -134,7 +134,7 @@ async def find_one(command: Command) -> Answer:
 # ---- sort: in CQL when it is the clustering order of one partition ---------------------------------------------
 
 
-def _cql_order(read: Read) -> tuple[list[Order], Warning | None]:
+def cql_order(read: Read) -> tuple[list[Order], Warning | None]:
     """The ORDER BY that serves the sort in CQL (empty: the stored order), or the warning of an in-memory sort."""
     table, sort = read.table, read.sort.columns
     if not sort:
@@ -172,7 +172,7 @@ def _sort_rows(rows: list[Row], sort: Sequence[tuple[Column, bool]]) -> None:
 
 async def _sorted_in_memory(command: Command, read: Read, count: int, skip: int) -> tuple[list[Row], int]:
     bound = command.backend.settings.data_api_max_sort_rows
-    query = await _query(command, read, [])
+    query = await statement_for(command, read, [])
     rows, _ = await _page(command, read, query, bound + 1, None, None, scan=bound + 1, seal=False)
     if len(rows) > bound:
         raise errors.error("OVERLOADED_SORT_ROW_LIMIT", "SORT", maxLimit=bound, unit="row")
@@ -183,7 +183,7 @@ async def _sorted_in_memory(command: Command, read: Read, count: int, skip: int)
 # ---- the statement and its pages -------------------------------------------------------------------------------
 
 
-async def _query(command: Command, read: Read, order: list[Order]) -> Query:
+async def statement_for(command: Command, read: Read, order: list[Order]) -> Query:
     table = read.table
     everything = len(read.selected) == len(table.columns)
     return await command.backend.engine.query(
@@ -232,6 +232,43 @@ async def _page(
     if state is None or remaining == 0 or not seal:
         return rows, None
     return rows, backend.cursors.seal(_REMAINING.pack(remaining) + state, identity)
+
+
+async def stream(command: Command) -> Pages:
+    """`find` as NDJSON (an extension: `Accept: application/x-ndjson`): every matching row, page after page, as
+    the rows API streams (`app.streaming`). A sort must be the clustering order (an in-memory sort cannot stream)."""
+    known_fields(command, FIELDS)
+    options = options_of(command, frozenset({"limit"}))
+    table = await table_of(command)
+    read = parse_read(command, table)
+    limit = _count(options, "limit")
+    order, sort_warning = cql_order(read)
+    if sort_warning is not None or read.sort.vector is not None:
+        raise errors.error(
+            "SORT_CLAUSE_INVALID", "SORT", problem="a stream (NDJSON) sorts only by the clustering order of a partition"
+        )
+    query = await statement_for(command, read, order)
+    bound = bind_checked(query.statement, query.values)
+    write = row_writer(read.answered)
+    db, size = command.backend.db, command.backend.settings.page_size
+
+    async def pages() -> Pages:
+        state: bytes | None = None
+        left = NO_LIMIT if limit is None else limit
+        while left > 0:
+            page = await db.execute(bound, page_size=min(size, left), paging_state=state)
+            rows = (
+                [write(r) for r in page.rows if read.filter.matches(r)]
+                if read.filter.residuals
+                else [write(r) for r in page.rows]
+            )
+            left -= len(rows)
+            yield Page(rows, page.paging_state)
+            if page.paging_state is None:
+                return
+            state = page.paging_state
+
+    return pages()
 
 
 COMMANDS: dict[str, Spec] = {

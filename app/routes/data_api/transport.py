@@ -21,7 +21,8 @@ from starlette.routing import BaseRoute, Route
 
 from app.access import Refusal, decide, presented_key
 from app.encoding import dumps
-from app.exceptions import ServiceError
+from app.exceptions import ServiceError, Shed
+from app.http.admission import admit_stream
 from app.http.audit import audit_write
 from app.http.caller import Leased, TokenMissing, TokenRefused, open_lease
 from app.http.deps import Backend
@@ -30,8 +31,10 @@ from app.identity.issued import RENEWED_HEADER
 from app.routes import auth
 from app.routes.data_api import errors
 from app.routes.data_api.command import Answer, Command, DataApiError, Level, Spec
+from app.routes.data_api.read import stream
 from app.routes.data_api.registry import COLLECTION_ONLY, commands
 from app.rows.query import loads_strict
+from app.streaming import NDJSON_TYPES, Framing, StreamLimits, count_pages, stream_pages
 
 log = logging.getLogger("app.data_api")
 PREFIXES = ("", "/api/json")
@@ -115,6 +118,8 @@ async def _serve(request: Request, backend: Backend, raw: bytes) -> Response:
     except DataApiError as exc:
         return refusal(exc)
     command = Command(name, body, backend, keyspace, table, principal_of(request.scope) or "anonymous")
+    if name == "find" and any(kind in request.headers.get("accept", "") for kind in NDJSON_TYPES):
+        return await _stream(request, command)
     answer, failures = await _run(spec, command)
     if spec.action != "read":
         audit_write(request.scope, keyspace=keyspace, table=table, status=400 if failures else 200)
@@ -183,6 +188,23 @@ def _authorize(
     if decision.detail:
         refused.message += f"\n\n{decision.detail}"
     raise refused
+
+
+async def _stream(request: Request, command: Command) -> Response:
+    """`find` as NDJSON (an extension): every matching row, one document a line, with the rows API's backpressure,
+    idle bound and error line (`app.streaming`); a refusal before the first row is the usual JSON answer."""
+    media = next((kind for kind in NDJSON_TYPES if kind in request.headers.get("accept", "")), NDJSON_TYPES[0])
+    try:
+        pages = await stream(command)
+        await admit_stream(request)
+        limits = StreamLimits.of(command.backend.settings)
+        return await stream_pages(count_pages(pages, Framing.NDJSON), Framing.NDJSON, media, limits=limits)
+    except DataApiError as exc:
+        return _json(_body(Answer(), [exc]))
+    except ServiceError as exc:
+        if isinstance(exc, Shed):
+            raise  # no stream slot: the edge's 503 with Retry-After
+        return _json(_body(Answer(), [errors.from_service_error(exc, command.keyspace, command.table)]))
 
 
 async def _run(spec: Spec, command: Command) -> tuple[Answer, list[DataApiError]]:
