@@ -14,6 +14,7 @@ from app.rows import cql
 from app.rows.catalog import Table
 from app.rows.engine import bind_checked
 from app.rows.query import canonical
+from app.rows.types import float32_shortest
 
 if TYPE_CHECKING:
     from app.routes.data_api.read import Read
@@ -71,7 +72,7 @@ async def vector_read(
     found = documents(rows, read.answered)
     if similarity:
         for document, row in zip(found, rows, strict=True):
-            document["$similarity"] = row.get("$similarity")
+            document["$similarity"] = float32_shortest(row.get("$similarity"))  # a float: 0.99993885, as the Data API
     extra: dict[str, Any] = {}
     if options.get("includeSortVector"):
         extra["sortVector"] = vector
