@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -71,8 +72,9 @@ async def endpoint(request: Request) -> Response | Leased:
     backend: Backend = request.state.backend
     keyspace = request.path_params.get("keyspace")
     raw = await request.body()
-    logins = getattr(request.state, "auth_api", None) is not None
-    if keyspace == "auth" and request.url.path == "/v1/auth" and logins and _login_body(raw, backend):
+    if keyspace == "auth" and request.url.path == "/v1/auth" and _login_body(raw, backend):
+        if getattr(request.state, "auth_api", None) is None:
+            raise HTTPException(404)  # keys mode serves no login: /v1/auth is not found, as before this face
         return await _login(request)
     if backend.identities is None:
         return await _serve(request, backend, raw)
