@@ -3,6 +3,8 @@ Data API answers (stargate/data-api v1.0.51: HTTP 200 with `errors[]`, 401 for a
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,6 +12,8 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
+from app.exceptions import CallerUnauthorized, DatabaseError, ServiceError
+from app.routes.data_api import errors
 from tests.support.app import API_KEY, hardened_client
 from tests.support.data_api import command, error_codes, ok
 from tests.support.rows import create_table
@@ -101,3 +105,48 @@ async def test_keys_mode_a_write_with_a_key_in_the_token_header(
         keyed, f"/v1/{settings.keyspace}/{items}", "insertOne", {"document": {"id": 3}}, token=API_KEY
     )
     assert ok(answer)["status"]["insertedIds"] == [[3]]
+
+
+WRITER_KEY = "writer-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+async def scoped(
+    settings: Settings, cql: Session, items: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app whose one key (API_KEYS_FILE) may write `items`, and do nothing more (no admin scope)."""
+    digest = hashlib.sha256(WRITER_KEY.encode()).hexdigest()
+    keys = [{"id": "writer", "sha256": digest, "scopes": {"write": [f"{settings.keyspace}.{items}"]}}]
+    path = tmp_path_factory.mktemp("keys") / "keys.json"
+    path.write_text(json.dumps({"keys": keys}))
+    async with hardened_client(settings, api_keys="", api_keys_file=str(path)) as client:
+        yield client
+
+
+async def test_a_write_key_deletes_by_key_but_is_refused_a_truncation(
+    scoped: httpx.AsyncClient, settings: Settings, items: str, cql: Session
+) -> None:
+    path = f"/v1/{settings.keyspace}/{items}"
+    ok(await command(scoped, path, "deleteMany", {"filter": {"id": 99}}, token=WRITER_KEY))
+    answer = await command(scoped, path, "deleteMany", {"filter": {}}, token=WRITER_KEY, status=401)
+    assert error_codes(answer) == ["UNAUTHORIZED_ACCESS"]
+    assert "has no admin scope" in answer["errors"][0]["message"]
+    assert list(cql.execute(f"SELECT id FROM {items} WHERE id = 1"))  # not truncated
+
+
+@pytest.mark.parametrize(
+    ("raised", "code"),
+    [
+        (DatabaseError(503, "database_unavailable", "no Cassandra node is reachable"), "FAILED_TO_CONNECT_TO_DATABASE"),
+        (DatabaseError(504, "database_timeout", "Cassandra did not answer in time"), "TIMEOUT_READING_DATA"),
+        (DatabaseError(500, "database_invalid_request", "bad"), "INVALID_DATABASE_QUERY"),
+        (DatabaseError(503, "database_error", "Cassandra request failed"), "UNEXPECTED_DRIVER_ERROR"),
+        (CallerUnauthorized("User reader has no MODIFY permission"), "UNAUTHORIZED_ACCESS"),
+    ],
+)
+def test_database_trouble_is_the_data_apis_server_family(raised: ServiceError, code: str) -> None:
+    answer = errors.from_service_error(raised, "ks", "t")
+    assert answer.error_code == code
+    assert (answer.family, answer.scope) == (
+        ("REQUEST", "SECURITY") if code == "UNAUTHORIZED_ACCESS" else ("SERVER", "DATABASE")
+    )
