@@ -131,10 +131,10 @@ async def insert_many(command: Command) -> Answer:
         raise field_invalid("documents", documents, "must be an array of documents")
     most = command.backend.settings.data_api_max_insert_rows
     if len(documents) > most:
-        raise errors.error(
-            "SHRED_DOC_LIMIT_VIOLATION",
-            "DOCUMENT",
-            errorMessage=f"amount of documents to insert is over the max limit ({len(documents)} vs {most})",
+        raise field_invalid(  # as the Data API answers it: COMMAND_FIELD_VALUE_INVALID on command.documents
+            "documents",
+            f"({len(documents)} documents)",
+            f"amount of documents to insert is over the max limit ({len(documents)} vs {most})",
         )
     table = await table_of(command)
     inserter = Inserter(command, table, options)

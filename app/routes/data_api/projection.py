@@ -25,11 +25,10 @@ def parse_projection(table: Table, raw: object) -> list[Column]:
         )
     flags = {name: _flag(name, value) for name, value in raw.items() if not name.startswith("$")}
     if len(set(flags.values())) > 1:
-        raise errors.error(
-            "UNSUPPORTED_PROJECTION_PARAM",
-            "PROJECTION",
-            errorMessage="cannot exclude columns when including others (all 1 or all 0)",
-        )
+        first = next(iter(flags.values()))
+        odd = next(name for name, flag in flags.items() if flag is not first)
+        what = f"cannot exclude '{odd}' on inclusion" if first else f"cannot include '{odd}' on exclusion"
+        raise errors.error("UNSUPPORTED_PROJECTION_PARAM", "PROJECTION", errorMessage=f"{what} projection")
     if not flags:
         return list(table.columns.values())
     including = next(iter(flags.values()))

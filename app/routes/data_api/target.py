@@ -46,7 +46,8 @@ def options_of(command: Command, allowed: frozenset[str]) -> dict[str, Any]:
 
 def field_invalid(name: str, value: object, message: str) -> DataApiError:
     shown = repr(value) if not isinstance(value, str) else f'"{value}"'
-    return errors.error("COMMAND_FIELD_VALUE_INVALID", field=name, value=shown[:100], message=message)
+    field = "command." + name  # the Data API names fields from the command: 'command.options.limit'
+    return errors.error("COMMAND_FIELD_VALUE_INVALID", field=field, value=shown[:100], message=message)
 
 
 def known_fields(command: Command, allowed: frozenset[str]) -> None:
