@@ -317,13 +317,13 @@ def is_key_restriction(table: Table, parsed: Filter) -> bool:
 
 def filter_warnings(table: Table, parsed: Filter, *, key_restriction: bool) -> list[Warning]:
     """ZERO_FILTER_OPERATIONS, MISSING_INDEX, INCOMPLETE_PRIMARY_KEY_FILTER: as the Data API warns on a read."""
+    if key_restriction and parsed.columns:
+        return []  # the hot path (a read by key): nothing to say, nothing to word
     indexed = indexed_columns(table)
     primary = errors.typed(table.primary_key)
     common = {"keyspace": table.keyspace, "table": table.name, "primaryKey": primary, "primaryKeys": primary}
     if not parsed.columns:
         return [errors.warning("ZERO_FILTER_OPERATIONS", **common, indexedColumns=errors.names(indexed))]
-    if key_restriction:
-        return []
     unindexed = [n for n in sorted(parsed.columns) if not table.columns[n].is_key and n not in indexed]
     if unindexed:
         return [

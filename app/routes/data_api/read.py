@@ -41,6 +41,7 @@ class Read:
     selected: list[Column]
     sort: Sort
     warnings: list[Warning]
+    key_restriction: bool  # the key alone decides the rows: no ALLOW FILTERING
 
 
 def parse_read(command: Command, table: Table) -> Read:
@@ -58,7 +59,7 @@ def parse_read(command: Command, table: Table) -> Read:
     selected = [c for c in table.columns.values() if c.name in needed]
     key_restriction = is_key_restriction(table, parsed)
     warnings = filter_warnings(table, parsed, key_restriction=key_restriction)
-    return Read(table, parsed, answered, selected, sort, warnings)
+    return Read(table, parsed, answered, selected, sort, warnings, key_restriction)
 
 
 def _count(options: dict[str, Any], name: str) -> int | None:
@@ -191,7 +192,7 @@ async def statement_for(command: Command, read: Read, order: list[Order]) -> Que
         read.filter.conditions,
         columns=None if everything else read.selected,
         order=order,
-        allow_filtering=not is_key_restriction(table, read.filter),
+        allow_filtering=not read.key_restriction,
     )
 
 
@@ -209,11 +210,10 @@ async def _page(
     """Up to `page_size` matching rows (fewer at `limit`, or once `scan` rows were read for the filter's
     in-memory predicates), and the sealed token of what follows."""
     backend = command.backend
-    identity = "data_api:" + query.identity
     remaining = NO_LIMIT if limit is None else limit
     state: bytes | None = None
     if page_state:
-        opened = backend.cursors.open(page_state, identity)
+        opened = backend.cursors.open(page_state, "data_api:" + query.identity)
         remaining, state = _REMAINING.unpack_from(opened)[0], opened[_REMAINING.size :]
     want = min(page_size, remaining)
     scan = scan if scan is not None else backend.settings.data_api_max_sort_rows
@@ -231,7 +231,7 @@ async def _page(
         remaining -= len(rows)
     if state is None or remaining == 0 or not seal:
         return rows, None
-    return rows, backend.cursors.seal(_REMAINING.pack(remaining) + state, identity)
+    return rows, backend.cursors.seal(_REMAINING.pack(remaining) + state, "data_api:" + query.identity)
 
 
 async def stream(command: Command) -> Pages:

@@ -67,9 +67,15 @@ def documents(rows: Iterable[dict[str, Any]], columns: Sequence[Column]) -> list
 # ---- the schema of columns: the Data API's own descriptions (`column_types`, the DDL side's) ------------------
 
 
+@cache
+def _described(t: CqlType, static: bool) -> dict[str, Any]:
+    """Built once per type: the answers only serialise it, never change it."""
+    return describe_column(t, static=static, usage="dml")
+
+
 def schema_of(columns: Iterable[Column]) -> dict[str, object]:
     """`projectionSchema` / `primaryKeySchema`: each column's type as the Data API describes it in a read."""
-    return {c.name: describe_column(c.type, static=c.kind is Kind.STATIC, usage="dml") for c in columns}
+    return {c.name: _described(c.type, c.kind is Kind.STATIC) for c in columns}
 
 
 def invalid_values(table: Table, problems: list[tuple[Column, str]], scope: str = "DOCUMENT") -> DataApiError:
