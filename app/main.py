@@ -43,6 +43,7 @@ from app.logs import configure_logging
 from app.openapi import document as rows_openapi
 from app.page_state import PageStateCodec
 from app.routes import animals, auth, health, metrics, plants, stargate
+from app.routes.data_api.transport import routes as data_api_routes
 from app.routes.stargate.ingest import is_ingest
 from app.routes.stargate.switch import switched
 from app.rows.budget import ColdPathBudget
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, metrics.router):
         app.include_router(router)
     app.router.routes.extend(switched(stargate.routes(), settings.rows_api))  # ROWS_API: readwrite, read or off
+    app.router.routes.extend(data_api_routes())  # the Data API face; before /v1/auth, which it shares (transport)
     if settings.auth_mode == "passthrough":  # Stargate's POST /v1/auth: a login has no meaning with API keys
         app.router.routes.extend(auth.routes())
     rows_openapi.install(app, settings)  # /openapi.json describes the rows API too, each served table typed

@@ -14,6 +14,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.config.common import IDENTIFIER, MIB
+from app.config.data_api import DataApiSettings
 from app.config.database import AstraSettings, CassandraSettings, ConsistencySettings, Mode, is_loopback
 from app.config.operations import AccessSettings, OperationsSettings
 from app.config.posture import refuse_unsafe
@@ -32,6 +33,7 @@ class Settings(
     TimeoutSettings,
     PagingSettings,
     RowsApiSettings,
+    DataApiSettings,
     AccessSettings,
     AdmissionSettings,
     OperationsSettings,

@@ -1,6 +1,7 @@
 """Pass-through, face-neutral: a request's lease on a session logged in as its caller, and a response that holds the
-lease until it is sent. Each face brings its own words for a missing or refused token (`Words`); the shape of the
-answer is the face's, from its path (`app.http.errors`).
+lease until it is sent. A face words the two refusals (`TokenMissing`, `TokenRefused`) in its own shape: the sample's
+and Stargate's through `Words` (`lease_for`, `admit`), the Data API's `MISSING_AUTHENTICATION_TOKEN` /
+`UNAUTHENTICATED_REQUEST` in `app.routes.data_api.transport` (`open_lease`).
 """
 
 from __future__ import annotations
@@ -30,13 +31,21 @@ class Words:
     invalid: str
 
 
-async def lease_for(request: Request, backend: Backend, words: Words) -> tuple[Lease, str | None]:
-    """A session logged in as the caller's token (401 in the face's words when there is none, or when Cassandra
-    refuses it), and a renewed token when it is one of ours stamped a while ago. The principal is the role's name."""
+class TokenMissing(Exception):
+    """The request carries no token."""
+
+
+class TokenRefused(Exception):
+    """The token is none we read, or Cassandra refused the credential it stands for; the message says which."""
+
+
+async def open_lease(request: Request, backend: Backend) -> tuple[Lease, str | None]:
+    """A session logged in as the caller's token, and a renewed token when it is one of ours stamped a while ago.
+    The principal is the role's name. Shed or an unreachable database stays the `ServiceError` it is."""
     assert backend.identities is not None
     token = presented_token(request.headers)
     if token is None:
-        raise ServiceError(401, "unauthorized", words.missing)
+        raise TokenMissing
     renewed = None
     try:
         if backend.tokens is not None and backend.tokens.looks_issued(token):
@@ -49,9 +58,19 @@ async def lease_for(request: Request, backend: Backend, words: Words) -> tuple[L
     except ServiceError as exc:
         if exc.status != 401:
             raise  # shed, or the database unreachable: not the caller's fault
-        raise ServiceError(401, "unauthorized", f"{words.invalid} {exc.detail}") from None
+        raise TokenRefused(exc.detail) from None
     set_principal(request.scope, lease.username)
     return lease, renewed
+
+
+async def lease_for(request: Request, backend: Backend, words: Words) -> tuple[Lease, str | None]:
+    """`open_lease`, its refusals a 401 in the face's words."""
+    try:
+        return await open_lease(request, backend)
+    except TokenMissing:
+        raise ServiceError(401, "unauthorized", words.missing) from None
+    except TokenRefused as exc:
+        raise ServiceError(401, "unauthorized", f"{words.invalid} {exc}") from None
 
 
 class Leased(Response):

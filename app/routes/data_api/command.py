@@ -47,6 +47,8 @@ class Answer:
     data: dict[str, Any] | None = None
     status: dict[str, Any] | None = None
     warnings: list[Warning] = field(default_factory=list)
+    # A partial failure (insertMany): the rows that failed, answered in `errors[]` beside `status`.
+    errors: list[DataApiError] = field(default_factory=list)
 
 
 class DataApiError(Exception):
@@ -80,3 +82,5 @@ class Spec:
     level: Level  # where the command may be sent; elsewhere it is an error
     action: Action  # what the caller needs in keys mode: read, write, or admin (DDL)
     handler: Handler
+    # When one body needs more than `action` (deleteMany with an empty filter truncates: admin), what it needs.
+    action_for: Callable[[dict[str, Any]], Action] | None = None

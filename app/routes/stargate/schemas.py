@@ -22,9 +22,10 @@ from starlette.routing import BaseRoute, Route
 
 from app.encoding import dumps
 from app.exceptions import RowsError
+from app.http.caller import Leased
 from app.http.deps import Backend
 from app.http.errors import error_response
-from app.routes.stargate.access import Leased, admit, authorize
+from app.routes.stargate.access import admit, authorize
 from app.routes.stargate.params import JSON, compact_maps, flag
 from app.routes.stargate.paths import NO_ROUTE, SCHEMAS_PREFIXES, decode_segment, raw_segments
 from app.rows.catalog import Catalog, relation

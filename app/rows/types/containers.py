@@ -16,6 +16,7 @@ from app.rows.types.errors import BadValue, cannot, no_null, show
 from app.rows.types.limits import LIMITS
 from app.rows.types.model import CqlType
 from app.rows.types.registry import SCALARS
+from app.rows.types.text import parse_blob
 
 
 class MapItems(tuple[tuple[object, object], ...]):
@@ -89,7 +90,28 @@ def _sequence_codec(t: CqlType, hashable: bool, dialect: Dialect) -> Codec:
 
     if size is None or t.params[0].kind != "float" or hashable:
         return Codec(_literal(parse), from_json)
-    return Codec(_literal(parse), _float_vector(size, from_json))
+    floats = _float_vector(size, from_json)
+    if dialect.extended_json:
+        floats = _binary_vector(size, floats)
+    return Codec(_literal(parse), floats)
+
+
+def _binary_vector(size: int, from_json: Callable[[object], object]) -> Callable[[object], object]:
+    """The Data API's `{"$binary": "<base64>"}` vector: `size` big-endian float32s."""
+    unpack = struct.Struct(f">{size}f").unpack
+
+    def from_json_binary(value: object) -> object:
+        if type(value) is dict and len(value) == 1 and type(encoded := value.get("$binary")) is str:
+            try:
+                raw = parse_blob(encoded)
+            except ValueError as exc:
+                raise BadValue(f"Invalid $binary vector: {exc}") from None
+            if len(raw) != 4 * size:
+                raise BadValue(f"Expected vector of size {size}, got {len(raw) // 4} float32s in $binary")
+            return list(unpack(raw))
+        return from_json(value)
+
+    return from_json_binary
 
 
 def _float_vector(size: int, from_json: Callable[[object], object]) -> Callable[[object], object]:
@@ -125,7 +147,11 @@ def _map_codec(t: CqlType, hashable: bool, dialect: Dialect) -> Codec:
         _counted(len(pairs), t)
         return finish((no_null(key_element(k), "a map key"), no_null(val_element(v), "a map value")) for k, v in pairs)
 
+    pairs_form = dialect.maps == "pairs"
+
     def entry(item: object) -> tuple[object, object]:
+        if pairs_form and type(item) is list and len(item) == 2:  # the Data API's [key, value]
+            return key_nested(no_null(item[0], "a map key")), val_nested(no_null(item[1], "a map value"))
         if type(item) is not dict or len(item) != 2 or "key" not in item or "value" not in item:
             raise BadValue(f"A map entry must be an object with exactly 'key' and 'value', got {show(item)}")
         return key_nested(no_null(item["key"], "a map key")), val_nested(no_null(item["value"], "a map value"))
@@ -271,7 +297,16 @@ def _sequence_encoder(t: CqlType, compact: bool, dialect: Dialect) -> Encode | N
 def _map_encoder(t: CqlType, compact: bool, dialect: Dialect) -> Encode:
     key_type, value_type = t.params
     encode_value = encoder(value_type, compact, dialect) or _identity
-    if compact:
+    if dialect.maps == "pairs" and key_type.kind not in ("text", "ascii"):
+        encode_pair_key = encoder(key_type, compact, dialect) or _identity
+
+        def encode_pairs(value: Any) -> object:
+            if value is None:
+                return []
+            return [[encode_pair_key(k), encode_value(v)] for k, v in value.items()]
+
+        return encode_pairs
+    if compact or dialect.maps == "pairs":
         key_text = java_text(key_type)
 
         def encode_compact(value: Any) -> object:

@@ -33,8 +33,12 @@ def decoder(
     del compact_maps
     codec = containers.codec(t, False, dialect)
     parse, from_json = codec.parse, codec.from_json
-    if strict:
+    if strict or dialect.strings == "typed":
+        # The Data API's rule is this strict one, plus NaN and the infinities of a float or double as strings.
         takes_strings = t.kind in STRING_KINDS
+        if dialect.strings == "typed" and t.kind in ("float", "double"):
+            parse = _non_finite_only(t, parse)
+            takes_strings = True
 
         def strict_decode(value: object) -> object:
             if value is None:
@@ -55,6 +59,18 @@ def decoder(
         return from_json(value)
 
     return decode
+
+
+NON_FINITE_TEXTS = frozenset({"NaN", "Infinity", "-Infinity"})
+
+
+def _non_finite_only(t: CqlType, parse: Callable[[str], object]) -> Callable[[str], object]:
+    def parse_special(text: str) -> object:
+        if text in NON_FINITE_TEXTS:
+            return parse(text)
+        raise cannot(text, t)
+
+    return parse_special
 
 
 @cache

@@ -135,6 +135,11 @@ def _encode_counter(value: Any) -> object:
     return None if value is None else str(value)
 
 
+def _counter_encoder(dialect: Dialect) -> Callable[[Any], object] | None:
+    """Stargate writes a counter as a string; the Data API as the number it is."""
+    return _encode_counter if dialect.counter == "string" else None
+
+
 # --- floating point ---------------------------------------------------------------------------------------------
 
 
@@ -314,7 +319,7 @@ def register(scalars: dict[str, Scalar]) -> None:
     scalars["varint"] = Scalar(
         _integer, always(_encode_varint), integer_text, {"type": "integer"}, key_names=_INTEGER_KEY
     )
-    scalars["counter"] = Scalar(_integer, always(_encode_counter), integer_key, _COUNTER_READ, _COUNTER_WRITTEN)
+    scalars["counter"] = Scalar(_integer, _counter_encoder, integer_key, _COUNTER_READ, _COUNTER_WRITTEN)
     # the shortest decimal of the float32
     scalars["float"] = Scalar(
         _floating,

@@ -9,7 +9,7 @@ from typing import Any
 
 from cassandra.util import Date, Duration, Time
 
-from app.rows.types.adapters import Codec, Scalar, Schema, always, refuse, wrapped
+from app.rows.types.adapters import Codec, Encode, Scalar, Schema, always, refuse, wrapped
 from app.rows.types.dialect import Dialect
 from app.rows.types.errors import BadValue, cannot
 from app.rows.types.model import INT64, CqlType
@@ -303,11 +303,15 @@ def parse_duration(text: str) -> Duration:
 
 
 def _timestamp(t: CqlType, dialect: Dialect) -> Codec:
+    extended = dialect.extended_json
+
     def from_json(value: object) -> object:
         if type(value) is int:
             if INT64[0] <= value <= INT64[1]:
                 return value
             raise BadValue(f"Invalid timestamp value {value}: out of range for epoch milliseconds")
+        if extended and type(value) is dict and len(value) == 1 and type(ms := value.get("$date")) is int:
+            return from_json(ms)  # the Data API's EJSON form: {"$date": <epoch ms>}
         raise cannot(value, t)
 
     return Codec(wrapped(t, parse_timestamp), from_json)
@@ -341,6 +345,45 @@ def _encode_time(value: Any) -> object:
 
 def _encode_duration(value: Any) -> object:
     return None if value is None else duration_text(value.months, value.days, value.nanoseconds)
+
+
+def iso_duration_text(months: int, days: int, nanos: int) -> str:
+    """The Data API's ISO-8601 text of a duration (its `CqlDurationConverter`): `P1Y2M3DT4H5M6.5S`, `-P14D`,
+    `PT0S` for zero."""
+    negative = months < 0 or days < 0 or nanos < 0
+    months, days, nanos = abs(months), abs(days), abs(nanos)
+    text = "-P" if negative else "P"
+    if months >= 12:
+        text += f"{months // 12}Y"
+    if months % 12:
+        text += f"{months % 12}M"
+    if days:
+        text += f"{days}D"
+    if not nanos:
+        return text if len(text) > len("-P" if negative else "P") else "PT0S"
+    hours, nanos = divmod(nanos, 3_600_000_000_000)
+    minutes, nanos = divmod(nanos, 60_000_000_000)
+    text += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if nanos:
+        seconds, fraction = divmod(nanos, 1_000_000_000)
+        text += str(seconds) + (f".{fraction:09d}".rstrip("0") if fraction else "") + "S"
+    return text
+
+
+def _encode_iso_duration(value: Any) -> object:
+    return None if value is None else iso_duration_text(value.months, value.days, value.nanoseconds)
+
+
+def _encode_java_time(value: Any) -> object:
+    return None if value is None else java_time_text(value.nanosecond_time)
+
+
+def _time_encoder(dialect: Dialect) -> Encode:
+    return _encode_time if dialect.time == "iso" else _encode_java_time
+
+
+def _duration_encoder(dialect: Dialect) -> Encode:
+    return _encode_duration if dialect.duration == "cql" else _encode_iso_duration
 
 
 # --- registration -----------------------------------------------------------------------------------------------
@@ -386,7 +429,7 @@ def register(scalars: dict[str, Scalar]) -> None:
     )
     scalars["time"] = Scalar(
         _time,
-        always(_encode_time),
+        _time_encoder,
         lambda v: java_time_text(v.nanosecond_time),
         {"type": "string", "pattern": TIME_READ, "description": "HH:mm:ss[.fraction]"},
         {"type": "string", "pattern": TIME_WRITTEN, "description": "HH:mm[:ss[.fraction]]"},
@@ -394,7 +437,7 @@ def register(scalars: dict[str, Scalar]) -> None:
     )
     scalars["duration"] = Scalar(
         _duration,
-        always(_encode_duration),
+        _duration_encoder,
         lambda v: duration_text(v.months, v.days, v.nanoseconds),
         {"type": "string", "pattern": DURATION_READ, "description": "units: 1y2mo3d4h5m6s7ms8us9ns"},
         {"type": "string", "pattern": DURATION_WRITTEN, "description": "units, or ISO-8601 (P1Y2M3DT4H5M6S, P2W)"},
