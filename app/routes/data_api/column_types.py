@@ -11,6 +11,7 @@ into CQL as it came.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any, Literal
 
 from cassandra.metadata import protect_name
@@ -156,9 +157,10 @@ def is_filterable(t: CqlType) -> bool:
 # ---- a client's definition -> CQL type text ----
 
 
-def parse_column(definition: Any, *, place: Place = "column") -> str:
+def parse_column(definition: Any, *, place: Place = "column", user_types: Container[str] | None = None) -> str:
     """A column (or UDT field) definition, short (`"text"`) or long (`{"type": "map", ...}`), as the CQL type text
-    of a CREATE TABLE / ALTER TABLE / CREATE TYPE. Raises the Data API's schema errors."""
+    of a CREATE TABLE / ALTER TABLE / CREATE TYPE; `user_types` are the keyspace's UDTs (None: not checked).
+    Raises the Data API's schema errors."""
     if isinstance(definition, str):
         if definition not in _PRIMITIVE_SET:
             raise schema_error(
@@ -182,7 +184,7 @@ def parse_column(definition: Any, *, place: Place = "column") -> str:
             f"The command used the unsupported data type: {_shown(name)}. The supported data types are: "
             f"{', '.join(sorted((*PRIMITIVES, 'list', 'map', 'set', 'userDefined', 'vector')))}.",
         )
-    return reader(definition, place)
+    return reader(definition, place, user_types)
 
 
 def _primitive(name: str, place: Place) -> str:
@@ -195,7 +197,7 @@ def _primitive(name: str, place: Place) -> str:
     return name
 
 
-def _collection(definition: dict[str, Any], place: Place) -> str:
+def _collection(definition: dict[str, Any], place: Place, user_types: Container[str] | None) -> str:
     name = definition["type"]
     code = {"list": "UNSUPPORTED_LIST_DEFINITION", "set": "UNSUPPORTED_SET_DEFINITION"}.get(
         name, "UNSUPPORTED_MAP_DEFINITION"
@@ -207,16 +209,16 @@ def _collection(definition: dict[str, Any], place: Place) -> str:
         missing = "valueType" if value is None else "keyType"
         raise schema_error(code, f"The {name} definition is missing its `{missing}`.")
     try:
-        value_cql = parse_column(value, place="value")
+        value_cql = parse_column(value, place="value", user_types=user_types)
         if name != "map":
             return f"{name}<{value_cql}>"
-        key_cql = parse_column(definition["keyType"], place="key")
+        key_cql = parse_column(definition["keyType"], place="key", user_types=user_types)
     except Exception as exc:
         raise schema_error(code, f"The {name} definition contains an unsupported type: {_message(exc)}") from exc
     return f"map<{key_cql}, {value_cql}>"
 
 
-def _vector(definition: dict[str, Any], place: Place) -> str:
+def _vector(definition: dict[str, Any], place: Place, user_types: Container[str] | None) -> str:
     if definition.get("service") is not None:
         raise schema_error(
             "VECTORIZE_FEATURE_NOT_AVAILABLE", "Vectorize (an embedding service) is not available on this database."
@@ -240,7 +242,7 @@ def _vector(definition: dict[str, Any], place: Place) -> str:
     return f"vector<float, {dimension}>"
 
 
-def _udt(definition: dict[str, Any], place: Place) -> str:
+def _udt(definition: dict[str, Any], place: Place, user_types: Container[str] | None) -> str:
     name = definition.get("udtName")
     if not isinstance(name, str) or not name.strip():
         raise schema_error(
@@ -252,6 +254,8 @@ def _udt(definition: dict[str, Any], place: Place) -> str:
             "UNSUPPORTED_MAP_DEFINITION" if place == "key" else "UNSUPPORTED_TYPE_FIELDS",
             "A user defined type cannot be a map key or a field of another type.",
         )
+    if user_types is not None and checked not in user_types:
+        raise schema_error("UNKNOWN_USER_DEFINED_TYPE", f"The command used the unknown user defined type: {checked}.")
     quoted: str = protect_name(checked)
     return f"frozen<{quoted}>" if place == "value" else quoted
 

@@ -12,6 +12,13 @@ TITLES = {
     "CANNOT_ADD_EXISTING_KEYSPACE": "Keyspace with the same name exists in the database",
     "CANNOT_ADD_EXISTING_TABLE": "Table with the same name exists in the keyspace schema",
     "CANNOT_ADD_EXISTING_TYPE": "Type with the same name exists in the keyspace schema",
+    "CANNOT_ADD_UNSUPPORTED_DATA_TYPE_COLUMNS": "Alter table trying to add columns with unsupported data type",
+    "CANNOT_ANALYZE_ENTRIES_ON_MAP_COLUMNS": "Can not create index on map column with index function entries and "
+    "specify analyze options",
+    "INVALID_FORMAT_FOR_INDEX_CREATION_COLUMN": "Unable to create index, format for index creation column is invalid.",
+    "INVALID_INDEX_DEFINITION": "Provided index configuration is not valid.",
+    "INVALID_KEYSPACE": "Keyspace used is not valid.",
+    "UNSUPPORTED_TEXT_ANALYSIS_FOR_DATA_TYPES": "Analysed text index not supported by data types",
     "CANNOT_DROP_INDEXED_COLUMNS": "Columns used in the indexes cannot be dropped",
     "CANNOT_DROP_PRIMARY_KEY_COLUMNS": "Primary key columns cannot be dropped from the table schema",
     "CANNOT_DROP_TYPE_USED_BY_TABLE": "Type cannot be dropped if used by tables",
