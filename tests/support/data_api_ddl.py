@@ -26,8 +26,9 @@ SCHEMA_COMMANDS: dict[str, Spec] = {
 
 @asynccontextmanager
 async def ddl_backend(base: Settings, **overrides: object) -> AsyncIterator[Backend]:
-    """The app's `Backend` (its own lifespan and driver session), serving every non-system keyspace."""
-    settings = hardened_settings(base, rows_keyspaces="*", **overrides)
+    """The app's `Backend` (its own lifespan and driver session), serving every non-system keyspace unless
+    `rows_keyspaces` says otherwise."""
+    settings = hardened_settings(base, **{"rows_keyspaces": "*", **overrides})
     async with LifespanManager(create_app(settings)) as manager:
         yield manager._state["backend"]
 

@@ -3,17 +3,21 @@ words, the rows catalog brought up to date, and one audit line.
 
 The driver waits for schema agreement itself before it settles a schema change (its control connection refreshes
 the metadata, up to `max_schema_agreement_wait`), so when `run_ddl` returns the cluster's metadata already shows
-the change; the catalog is then asked about the table so the rows engine (and the OpenAPI) describe it again.
+the change; the catalog is then asked about the table so the rows engine (and the OpenAPI) describe it again. A
+schema change waits up to `DDL_TIMEOUT` (60 s, as `scripts/init-db`), not REQUEST_TIMEOUT: agreement takes longer
+than a read.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
 from cassandra import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
 from cassandra.query import SimpleStatement
 
+from app.db.schema import DDL_TIMEOUT
 from app.exceptions import CallerUnauthorized, ServiceError
 from app.routes.data_api.column_types import check_schema_name
 from app.routes.data_api.command import Answer, Command, DataApiError
@@ -62,8 +66,10 @@ def table_metadata(command: Command, name: str | None = None) -> Any:
 
 async def run_ddl(command: Command, cql: str, *, target: str) -> None:
     """Execute one schema statement (identifiers already checked and quoted; DDL has no values to bind)."""
+    db = copy.copy(command.backend.db)  # the same in-flight bound; a schema change's own, longer timeout
+    db.request_timeout = max(db.request_timeout, DDL_TIMEOUT)
     try:
-        await command.backend.db.execute(SimpleStatement(cql))
+        await db.execute(SimpleStatement(cql))
     except ServiceError as exc:
         audit(command, target, "refused")
         raise _refusal(exc, command) from exc
