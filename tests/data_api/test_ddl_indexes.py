@@ -103,7 +103,7 @@ async def test_create_index_takes_the_text_options_and_lists_them(backend: Backe
         ({"attrs": "$keys"}, "keys(attrs)", {"attrs": "$keys"}),
         ({"attrs": "$values"}, "values(attrs)", {"attrs": "$values"}),
         ("attrs", "entries(attrs)", "attrs"),
-        ("tags", "values(tags)", "tags"),
+        ("tags", "values(tags)", {"tags": "$values"}),
     ],
 )
 async def test_create_index_on_a_collection_indexes_its_keys_values_or_entries(

@@ -65,9 +65,9 @@ async def test_drop_keyspace_drops_it(backend: Backend, new_keyspace: str) -> No
 @pytest.mark.parametrize(
     ("options", "code"),
     [
-        ({"replication": {"class": "LocalStrategy"}}, "INVALID_KEYSPACE"),
-        ({"replication": {"class": "SimpleStrategy", "replication_factor": 0}}, "INVALID_KEYSPACE"),
-        ({"replication": {"class": "NetworkTopologyStrategy", "dc'1": 1}}, "INVALID_KEYSPACE"),
+        ({"replication": {"class": "LocalStrategy"}}, "COMMAND_FIELD_VALUE_INVALID"),
+        ({"replication": {"class": "SimpleStrategy", "replication_factor": 0}}, "COMMAND_FIELD_VALUE_INVALID"),
+        ({"replication": {"class": "NetworkTopologyStrategy", "dc'1": 1}}, "COMMAND_FIELD_VALUE_INVALID"),
     ],
 )
 async def test_create_keyspace_refuses_a_bad_replication(

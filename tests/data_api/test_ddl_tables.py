@@ -246,7 +246,8 @@ async def test_alter_table_drop_drops_columns(backend: Backend, keyspace: str, c
 @pytest.mark.parametrize(
     ("operation", "code"),
     [
-        ({}, "MISSING_ALTER_TABLE_OPERATIONS"),
+        ({}, "REQUEST_STRUCTURE_MISMATCH"),
+        ({"frob": {}}, "COMMAND_UNKNOWN"),
         ({"add": {"columns": {"a": "int"}}}, "CANNOT_ADD_EXISTING_COLUMNS"),
         ({"drop": {"columns": ["nosuch"]}}, "CANNOT_DROP_UNKNOWN_COLUMNS"),
         ({"drop": {"columns": ["id"]}}, "CANNOT_DROP_PRIMARY_KEY_COLUMNS"),

@@ -63,6 +63,13 @@ async def test_list_types_with_explain_describes_each_types_fields(backend: Back
             "type": "userDefined",
             "udtName": name,
             "definition": {"fields": {"city": {"type": "text"}, "zip": {"type": "int"}}},
+            "apiSupport": {
+                "createTable": True,
+                "insert": True,
+                "read": True,
+                "filter": False,
+                "cqlDefinition": f"{keyspace}.{name}",
+            },
         }
     ]
 
@@ -73,7 +80,7 @@ async def test_list_types_with_explain_describes_each_types_fields(backend: Back
         ({}, "MISSING_FIELDS_FOR_TYPE_CREATION"),
         ({"tags": {"type": "list", "valueType": "text"}}, "UNSUPPORTED_TYPE_FIELDS"),
         ({"c": "counter"}, "UNSUPPORTED_TYPE_FIELDS"),
-        ({"c": "nosuchtype"}, "UNSUPPORTED_TYPE_FIELDS"),
+        ({"c": "nosuchtype"}, "UNKNOWN_PRIMITIVE_DATA_TYPE"),
     ],
 )
 async def test_create_type_refuses_with_the_data_apis_error_code(

@@ -61,9 +61,9 @@ def describe_column(t: CqlType, *, static: bool = False, usage: Usage = "ddl") -
 
 def describe_table(table: Table) -> dict[str, Any]:
     """A table's `definition` as listTables (explain) answers it: columns in CQL order, then the primary key."""
-    columns = {
-        name: describe_column(column.type, static=column.kind == Kind.STATIC) for name, column in table.columns.items()
-    }
+    # The key, then the regular columns, then the static ones (the Java driver's order, which the Data API keeps).
+    ordered = sorted(table.columns.values(), key=lambda c: c.kind == Kind.STATIC)
+    columns = {c.name: describe_column(c.type, static=c.kind == Kind.STATIC) for c in ordered}
     return {
         "columns": columns,
         "primaryKey": {
@@ -134,8 +134,11 @@ def _support(t: CqlType, place: Place) -> tuple[bool, bool, bool, bool] | None:
 
 
 def cql_definition(t: CqlType) -> str:
-    """The type's CQL as the Java driver prints it (`asCql(true, true)`): UDTs with their keyspace, tuples frozen."""
+    """The type's CQL as the Java driver prints it (`asCql(true, true)`): UDTs with their keyspace, tuples frozen, a
+    vector of anything but floats as the custom type its driver (4.17) takes it for."""
     kind = t.kind
+    if kind == "vector" and t.params[0].kind != "float":
+        return f"'org.apache.cassandra.db.marshal.VectorType({t.size})'"
     if kind == "udt":
         assert t.udt is not None
         text = f"{protect_name(t.udt.keyspace)}.{protect_name(t.udt.name)}"

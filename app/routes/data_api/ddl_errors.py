@@ -60,6 +60,7 @@ TITLES = {
 REQUEST_TITLES = {
     "COMMAND_FIELD_VALUE_INVALID": "Command field value invalid",
     "COMMAND_FIELD_UNKNOWN": "Command field unknown",
+    "COMMAND_UNKNOWN": "Command is not recognized by Data API",
     "REQUEST_STRUCTURE_MISMATCH": "Request structure not valid",
 }
 

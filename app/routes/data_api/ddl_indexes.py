@@ -112,7 +112,9 @@ def _regular_target(column: str, function: str | None, t: CqlType) -> tuple[str,
     return _q(column), t
 
 
-def _text_options(column: str, indexed: CqlType | None, options: dict[str, Any]) -> dict[str, str]:
+def _text_options(column: str, t: CqlType, indexed: CqlType | None, options: dict[str, Any]) -> dict[str, str]:
+    """The SAI analyser options: the defaults on a text or ascii column; on a collection's text values only when
+    asked for (as the Data API writes them)."""
     given = {k: v for k, v in options.items() if k in _TEXT_OPTIONS}
     if set(options) - set(_TEXT_OPTIONS) or not all(isinstance(v, bool) for v in given.values()):
         raise schema_error(
@@ -132,6 +134,8 @@ def _text_options(column: str, indexed: CqlType | None, options: dict[str, Any])
                 f"Text analysis options apply to text and ascii values only; {column} indexes {indexed}.",
             )
         return {}
+    if not given and t.kind not in ("text", "ascii"):
+        return {}
     merged = {**_TEXT_DEFAULTS, **given}
     return {_TEXT_OPTIONS[k]: "true" if v else "false" for k, v in merged.items()}
 
@@ -148,8 +152,9 @@ async def create_index(command: Command) -> Answer:
     name = field_name(command.options, "index")
     definition = field_object(command.options, "definition")
     column, function = _index_column(definition)
-    target, indexed = _regular_target(column, function, _column_type(command, column))
-    options = _text_options(column, indexed, field_object(definition, "options", required=False))
+    t = _column_type(command, column)
+    target, indexed = _regular_target(column, function, t)
+    options = _text_options(column, t, indexed, field_object(definition, "options", required=False))
     if not _check_new_index(command, name, field_flag(command.options, "ifNotExists")):
         return ok()
     cql = (
@@ -211,7 +216,7 @@ def describe_index(index: Any, column_types: dict[str, CqlType]) -> dict[str, An
     column, function = index_target(index)
     t = column_types.get(column)
     if options.get("class_name") not in _SAI_CLASSES or t is None or function == "full":
-        support = {"createIndex": False, "filter": False, "cqlDefinition": index.as_cql_query()}
+        support = {"createIndex": False, "filter": False, "cqlDefinition": index.as_cql_query() + ";"}
         return {"name": index.name, "definition": {"column": "UNKNOWN", "apiSupport": support}, "indexType": "UNKNOWN"}
     if t.kind == "vector":
         metric = str(options.get("similarity_function", "COSINE")).lower()
@@ -219,7 +224,7 @@ def describe_index(index: Any, column_types: dict[str, CqlType]) -> dict[str, An
         vector = {"column": column, "options": {"metric": metric, "sourceModel": model}}
         return {"name": index.name, "definition": vector, "indexType": "vector"}
     shown: Any = column
-    if t.kind == "map" and function in ("keys", "values"):
+    if (t.kind == "map" and function in ("keys", "values")) or (t.kind in ("list", "set") and function == "values"):
         shown = {column: f"${function}"}
     text = {k: options[cql] == "true" for k, cql in _TEXT_OPTIONS.items() if cql in options}
     return {"name": index.name, "definition": {"column": shown, "options": text}, "indexType": "regular"}

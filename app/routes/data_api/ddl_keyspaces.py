@@ -13,7 +13,7 @@ from typing import Any
 from cassandra.metadata import protect_name
 
 from app.routes.data_api.command import Answer, Command, Spec
-from app.routes.data_api.ddl_errors import schema_error
+from app.routes.data_api.ddl_errors import request_error, schema_error
 from app.routes.data_api.ddl_run import catalog_of, field_name, field_object, ok, run_ddl
 
 MAX_REPLICATION_FACTOR = 10
@@ -24,8 +24,8 @@ _STRATEGIES = {"SimpleStrategy", "NetworkTopologyStrategy"}
 
 def _factor(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_REPLICATION_FACTOR:
-        raise schema_error(
-            "INVALID_KEYSPACE",
+        raise request_error(
+            "COMMAND_FIELD_VALUE_INVALID",
             f"The replication factor of {what} must be an integer from 1 to {MAX_REPLICATION_FACTOR}.",
         )
     return value
@@ -36,16 +36,20 @@ def replication(options: dict[str, Any]) -> str:
     given = field_object(options, "replication", required=False) or {"class": "SimpleStrategy"}
     strategy = given.get("class", "SimpleStrategy")
     if strategy not in _STRATEGIES:
-        raise schema_error("INVALID_KEYSPACE", "The replication class is SimpleStrategy or NetworkTopologyStrategy.")
+        raise request_error(
+            "COMMAND_FIELD_VALUE_INVALID",
+            f"Command field 'command.options.replication.strategy' value {str(strategy)[:64]!r} not valid: must "
+            'match "SimpleStrategy|NetworkTopologyStrategy".',
+        )
     rest = {k: v for k, v in given.items() if k != "class"}
     if strategy == "SimpleStrategy":
         if set(rest) - {"replication_factor"}:
-            raise schema_error("INVALID_KEYSPACE", "SimpleStrategy takes a replication_factor only.")
+            raise request_error("COMMAND_FIELD_VALUE_INVALID", "SimpleStrategy takes a replication_factor only.")
         factor = _factor(rest.get("replication_factor", 1), "SimpleStrategy")
         return f"{{'class': 'SimpleStrategy', 'replication_factor': {factor}}}"
     if not rest or len(rest) > MAX_DATACENTERS or not all(_DATACENTER.fullmatch(dc) for dc in rest):
-        raise schema_error(
-            "INVALID_KEYSPACE",
+        raise request_error(
+            "COMMAND_FIELD_VALUE_INVALID",
             f"NetworkTopologyStrategy takes 1 to {MAX_DATACENTERS} datacenter names, each with its replication factor.",
         )
     factors = ", ".join(f"'{dc}': {_factor(f, dc)}" for dc, f in rest.items())

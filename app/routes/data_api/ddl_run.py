@@ -151,12 +151,7 @@ def field_flag(options: dict[str, Any], key: str) -> bool:
 
 def field_name(options: dict[str, Any], what: str, key: str = "name") -> str:
     """The name of the schema object a command creates or drops, under the Data API's naming rule."""
-    name = options.get(key)
-    if not isinstance(name, str):
-        raise request_error(
-            "COMMAND_FIELD_VALUE_INVALID", f"Provided value for command field '{key}' must be a String."
-        )
-    return check_schema_name(name, what)
+    return check_schema_name(options.get(key), what)
 
 
 def ok() -> Answer:

@@ -14,7 +14,7 @@ from cassandra.metadata import protect_name
 
 from app.routes.data_api.column_types import check_column_name, describe_table, parse_column
 from app.routes.data_api.command import Answer, Command, Spec
-from app.routes.data_api.ddl_errors import schema_error
+from app.routes.data_api.ddl_errors import request_error, schema_error
 from app.routes.data_api.ddl_indexes import index_target
 from app.routes.data_api.ddl_run import (
     catalog_of,
@@ -128,9 +128,10 @@ async def alter_table(command: Command) -> Answer:
     table = table_metadata(command)
     operation = field_object(command.options, "operation")
     if len(operation) != 1:
-        raise schema_error(
-            "MISSING_ALTER_TABLE_OPERATIONS",
-            "The alterTable command must include exactly one operation: add, drop, addVectorize or dropVectorize.",
+        raise request_error(
+            "REQUEST_STRUCTURE_MISMATCH",
+            "Request is valid JSON but has a structural mismatch: the alterTable operation must hold exactly one of "
+            "add, drop, addVectorize or dropVectorize.",
         )
     ((op, spec),) = operation.items()
     target = f"{table.keyspace_name}.{table.name}"
@@ -158,9 +159,10 @@ async def alter_table(command: Command) -> Answer:
             "VECTORIZE_FEATURE_NOT_AVAILABLE",
             f"{op}: vectorize (an embedding service) is not available on this database.",
         )
-    raise schema_error(
-        "MISSING_ALTER_TABLE_OPERATIONS",
-        f"Unknown alterTable operation '{op[:64]}': the operations are add, drop, addVectorize and dropVectorize.",
+    raise request_error(
+        "COMMAND_UNKNOWN",
+        f"Command '{op[:64]}' is not a AlterTableOperation recognized by Data API.\n\nData API supports following "
+        "AlterTableOperations: [add, addVectorize, drop, dropVectorize].",
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from cassandra.metadata import protect_name
 
 from app.routes.data_api.column_types import check_column_name, describe_column, parse_column
-from app.routes.data_api.command import Answer, Command, Spec
+from app.routes.data_api.command import Answer, Command, DataApiError, Spec
 from app.routes.data_api.ddl_errors import schema_error
 from app.routes.data_api.ddl_run import field_flag, field_name, field_object, ok, run_ddl, served_keyspace
 from app.rows.types import CqlType, parse_type, user_type_resolver
@@ -34,7 +34,9 @@ def _fields(definition: Any) -> list[tuple[str, str]]:
     for name, field in fields.items():
         try:
             cql = parse_column(field, place="field")
-        except Exception as exc:
+        except DataApiError as exc:
+            if exc.error_code in ("UNKNOWN_PRIMITIVE_DATA_TYPE", "UNKNOWN_DATA_TYPE"):
+                raise
             raise schema_error(
                 "UNSUPPORTED_TYPE_FIELDS",
                 f"The fields of a type can only have primitive types (not counter or timeuuid): {name[:64]}.",
@@ -63,11 +65,7 @@ async def create_type(command: Command) -> Answer:
 def describe_type(keyspace: Any, name: str) -> dict[str, Any]:
     """One type as listTypes (explain) answers it: its fields inline."""
     t = parse_type(_q(name), user_type_resolver(keyspace))
-    desc = describe_column(t, usage="dml")
-    if desc.get("type") == "UNSUPPORTED":
-        return desc
-    desc.pop("apiSupport", None)
-    return desc
+    return describe_column(t, usage="dml")
 
 
 async def list_types(command: Command) -> Answer:
