@@ -85,6 +85,7 @@ def _refusal(exc: ServiceError, command: Command) -> Exception:
             f"The role is not authorized to run {command.name}: {_server_message(cause) if cause else exc.detail}",
             scope="SECURITY",
             title="Unauthorized access to the database",
+            http_status=401,  # errors.yaml's http-status-override for UNAUTHORIZED_ACCESS
         )
     if isinstance(cause, (AlreadyExists, ConfigurationException, InvalidRequest)):
         kind = "AlreadyExistsException" if isinstance(cause, AlreadyExists) else "InvalidConfigurationInQueryException"
