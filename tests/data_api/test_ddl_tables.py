@@ -37,6 +37,7 @@ EVENTS = {
     "columns": {"user": "text", "ts": "timestamp", "seq": "int", "kind": "text", "val": "double"},
     "primaryKey": {"partitionBy": ["user"], "partitionSort": {"ts": -1, "seq": 1}},
 }
+DEFINITION_ONE = {"columns": {"id": "text"}, "primaryKey": "id"}
 # What the real Data API (v1.0.51 on Cassandra 5.0.8) answered to listTables with explain for these two tables.
 ORACLE_EVENTS = {
     "columns": {
@@ -278,3 +279,26 @@ async def test_alter_table_of_an_unknown_table_is_unknown_collection_or_table(ba
     body = {"operation": {"add": {"columns": {"a": "int"}}}}
     error = await refusal(backend, "alterTable", body, keyspace=keyspace, table=unique("nosuch"))
     assert error.error_code == "UNKNOWN_COLLECTION_OR_TABLE"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"name": "t", "bogus": 1, "definition": DEFINITION_ONE}, "COMMAND_FIELD_UNKNOWN"),
+        ({"name": "t", "definition": DEFINITION_ONE, "options": {"bogus": True}}, "COMMAND_FIELD_UNKNOWN"),
+        ({"name": "t", "definition": DEFINITION_ONE, "options": {"ifNotExists": "yes"}}, "REQUEST_STRUCTURE_MISMATCH"),
+    ],
+)
+async def test_create_table_refuses_a_field_it_does_not_take_as_the_data_api_does(
+    backend: Backend, keyspace: str, body: dict[str, Any], code: str
+) -> None:
+    assert (await refusal(backend, "createTable", body, keyspace=keyspace)).error_code == code
+
+
+async def test_alter_table_add_of_a_counter_is_cannot_add_unsupported_data_type_columns(
+    backend: Backend, keyspace: str
+) -> None:
+    name = await create(backend, keyspace, DEFINITION_ONE)
+    body = {"operation": {"add": {"columns": {"c": "counter"}}}}
+    error = await refusal(backend, "alterTable", body, keyspace=keyspace, table=name)
+    assert error.error_code == "CANNOT_ADD_UNSUPPORTED_DATA_TYPE_COLUMNS"

@@ -21,6 +21,7 @@ from app.routes.data_api.ddl_run import (
     field_flag,
     field_name,
     field_object,
+    known_fields,
     ok,
     run_ddl,
     served_keyspace,
@@ -147,7 +148,12 @@ def _with_options(options: dict[str, str]) -> str:
     return " WITH OPTIONS = {" + ", ".join(f"'{k}': '{v}'" for k, v in options.items()) + "}"
 
 
+_INDEX_FIELDS = frozenset({"name", "definition", "indexType", "options"})
+_IF_NOT_EXISTS = frozenset({"ifNotExists"})
+
+
 async def create_index(command: Command) -> Answer:
+    known_fields(command, _INDEX_FIELDS, _IF_NOT_EXISTS)
     table = table_metadata(command)
     name = field_name(command.options, "index")
     definition = field_object(command.options, "definition")
@@ -187,6 +193,7 @@ def _vector_metric(options: dict[str, Any]) -> str:
 
 
 async def create_vector_index(command: Command) -> Answer:
+    known_fields(command, _INDEX_FIELDS, _IF_NOT_EXISTS)
     table = table_metadata(command)
     name = field_name(command.options, "index")
     definition = field_object(command.options, "definition")
@@ -231,6 +238,7 @@ def describe_index(index: Any, column_types: dict[str, CqlType]) -> dict[str, An
 
 
 async def list_indexes(command: Command) -> Answer:
+    known_fields(command, frozenset({"options"}), frozenset({"explain"}))
     table = table_metadata(command)
     indexes = sorted(table.indexes.values(), key=lambda i: str(i.name))
     if not field_flag(command.options, "explain"):
@@ -241,6 +249,7 @@ async def list_indexes(command: Command) -> Answer:
 
 
 async def drop_index(command: Command) -> Answer:
+    known_fields(command, frozenset({"name", "options"}), frozenset({"ifExists"}))
     keyspace = served_keyspace(command)
     name = field_name(command.options, "index")
     owner = next((t for t in keyspace.tables.values() if name in t.indexes), None)

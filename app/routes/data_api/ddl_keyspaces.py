@@ -14,7 +14,7 @@ from cassandra.metadata import protect_name
 
 from app.routes.data_api.command import Answer, Command, Spec
 from app.routes.data_api.ddl_errors import request_error, schema_error
-from app.routes.data_api.ddl_run import catalog_of, field_name, field_object, ok, run_ddl
+from app.routes.data_api.ddl_run import catalog_of, field_name, field_object, known_fields, ok, run_ddl
 
 MAX_REPLICATION_FACTOR = 10
 MAX_DATACENTERS = 16
@@ -68,6 +68,7 @@ def _served_name(command: Command) -> str:
 
 
 async def create_keyspace(command: Command) -> Answer:
+    known_fields(command, frozenset({"name", "options"}), frozenset({"replication"}))
     name = _served_name(command)
     cql_map = replication(field_object(command.options, "options", required=False))
     quoted: str = protect_name(name)
@@ -76,6 +77,7 @@ async def create_keyspace(command: Command) -> Answer:
 
 
 async def drop_keyspace(command: Command) -> Answer:
+    known_fields(command, frozenset({"name", "options"}))
     name = _served_name(command)
     quoted: str = protect_name(name)
     await run_ddl(command, f"DROP KEYSPACE IF EXISTS {quoted}", target=name)
@@ -83,6 +85,7 @@ async def drop_keyspace(command: Command) -> Answer:
 
 
 async def find_keyspaces(command: Command) -> Answer:
+    known_fields(command, frozenset({"options"}))
     return Answer(status={"keyspaces": catalog_of(command).keyspaces()})
 
 

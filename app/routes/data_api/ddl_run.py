@@ -146,8 +146,27 @@ def field_flag(options: dict[str, Any], key: str) -> bool:
     """An optional boolean of a command's `options` (ifNotExists, ifExists, explain)."""
     value = field_object(options, "options", required=False).get(key, False)
     if not isinstance(value, bool):
-        raise request_error("COMMAND_FIELD_VALUE_INVALID", f"Provided value for option '{key}' must be a Boolean.")
+        raise request_error(
+            "REQUEST_STRUCTURE_MISMATCH",
+            f"Request is valid JSON but has a structural mismatch: option '{key}' must be a Boolean.\n\n"
+            "Resend request with valid structure.",
+        )
     return value
+
+
+def known_fields(command: Command, fields: frozenset[str], options: frozenset[str] = frozenset()) -> None:
+    """COMMAND_FIELD_UNKNOWN for a field of the command, or of its `options`, that the command does not take."""
+    for given, allowed in ((command.options, fields), (command.options.get("options"), options)):
+        if not isinstance(given, dict):
+            continue
+        unknown = next((name for name in given if name not in allowed), None)
+        if unknown is not None:
+            known = ", ".join(f"'{name}'" for name in sorted(allowed))
+            raise request_error(
+                "COMMAND_FIELD_UNKNOWN",
+                f"Command field '{unknown[:64]}' not recognized: not one of known fields ({known}).\n\n"
+                "Resend command with valid command fields.",
+            )
 
 
 def field_name(options: dict[str, Any], what: str, key: str = "name") -> str:

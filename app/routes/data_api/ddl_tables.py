@@ -13,7 +13,7 @@ from typing import Any
 from cassandra.metadata import protect_name
 
 from app.routes.data_api.column_types import check_column_name, describe_table, parse_column
-from app.routes.data_api.command import Answer, Command, Spec
+from app.routes.data_api.command import Answer, Command, DataApiError, Spec
 from app.routes.data_api.ddl_errors import request_error, schema_error
 from app.routes.data_api.ddl_indexes import index_target
 from app.routes.data_api.ddl_run import (
@@ -21,6 +21,7 @@ from app.routes.data_api.ddl_run import (
     field_flag,
     field_name,
     field_object,
+    known_fields,
     ok,
     run_ddl,
     served_keyspace,
@@ -30,6 +31,12 @@ from app.routes.data_api.ddl_run import (
 log = logging.getLogger("app.data_api")
 
 MAX_COLUMNS = 1000  # columns one createTable or alterTable add may define
+_NAMED = frozenset({"name", "options"})
+_NAMED_DEFINITION = frozenset({"name", "definition", "options"})
+_OPTIONS = frozenset({"options"})
+_IF_NOT_EXISTS = frozenset({"ifNotExists"})
+_IF_EXISTS = frozenset({"ifExists"})
+_EXPLAIN = frozenset({"explain"})
 
 
 def _q(name: str) -> str:
@@ -80,6 +87,7 @@ def primary_key(definition: dict[str, Any], columns: dict[str, Any]) -> tuple[li
 
 
 async def create_table(command: Command) -> Answer:
+    known_fields(command, _NAMED_DEFINITION, _IF_NOT_EXISTS)
     keyspace = served_keyspace(command)
     name = field_name(command.options, "table")
     if_not_exists = field_flag(command.options, "ifNotExists")
@@ -110,6 +118,7 @@ async def create_table(command: Command) -> Answer:
 
 
 async def drop_table(command: Command) -> Answer:
+    known_fields(command, _NAMED, _IF_EXISTS)
     keyspace = served_keyspace(command)
     name = field_name(command.options, "table")
     if_exists = field_flag(command.options, "ifExists")
@@ -125,6 +134,7 @@ async def drop_table(command: Command) -> Answer:
 
 
 async def alter_table(command: Command) -> Answer:
+    known_fields(command, frozenset({"operation"}))
     table = table_metadata(command)
     operation = field_object(command.options, "operation")
     if len(operation) != 1:
@@ -145,7 +155,12 @@ async def alter_table(command: Command) -> Answer:
                 f"The command attempted to add columns that are already defined: {', '.join(existing)}.",
             )
         keyspace = served_keyspace(command)
-        pairs = column_definitions(columns, keyspace.user_types)
+        try:
+            pairs = column_definitions(columns, keyspace.user_types)
+        except DataApiError as exc:
+            if exc.error_code == "UNSUPPORTED_DATA_TYPE_TABLE_CREATION":
+                raise schema_error("CANNOT_ADD_UNSUPPORTED_DATA_TYPE_COLUMNS", exc.message) from exc
+            raise
         await run_ddl(
             command, f"ALTER TABLE {qualified} ADD ({', '.join(f'{n} {t}' for n, t in pairs)})", target=target
         )
@@ -197,6 +212,7 @@ def _index_column(index: Any) -> str:
 
 
 async def list_tables(command: Command) -> Answer:
+    known_fields(command, _OPTIONS, _EXPLAIN)
     keyspace = served_keyspace(command)
     names = sorted(keyspace.tables)
     if not field_flag(command.options, "explain"):

@@ -13,7 +13,15 @@ from cassandra.metadata import protect_name
 from app.routes.data_api.column_types import check_column_name, describe_column, parse_column
 from app.routes.data_api.command import Answer, Command, DataApiError, Spec
 from app.routes.data_api.ddl_errors import schema_error
-from app.routes.data_api.ddl_run import field_flag, field_name, field_object, ok, run_ddl, served_keyspace
+from app.routes.data_api.ddl_run import (
+    field_flag,
+    field_name,
+    field_object,
+    known_fields,
+    ok,
+    run_ddl,
+    served_keyspace,
+)
 from app.rows.types import CqlType, parse_type, user_type_resolver
 
 MAX_FIELDS = 1000
@@ -46,6 +54,7 @@ def _fields(definition: Any) -> list[tuple[str, str]]:
 
 
 async def create_type(command: Command) -> Answer:
+    known_fields(command, frozenset({"name", "definition", "options"}), frozenset({"ifNotExists"}))
     keyspace = served_keyspace(command)
     name = field_name(command.options, "type")
     if_not_exists = field_flag(command.options, "ifNotExists")
@@ -69,6 +78,7 @@ def describe_type(keyspace: Any, name: str) -> dict[str, Any]:
 
 
 async def list_types(command: Command) -> Answer:
+    known_fields(command, frozenset({"options"}), frozenset({"explain"}))
     keyspace = served_keyspace(command)
     names = sorted(keyspace.user_types)
     if not field_flag(command.options, "explain"):
@@ -89,6 +99,7 @@ def _existing_type(command: Command) -> tuple[Any, str, Any]:
 
 
 async def alter_type(command: Command) -> Answer:
+    known_fields(command, frozenset({"name", "add", "rename"}))
     keyspace, name, meta = _existing_type(command)
     add, rename = command.options.get("add"), command.options.get("rename")
     if add is None and rename is None:
@@ -135,6 +146,7 @@ def _table_uses(keyspace: Any, table: Any, name: str) -> bool:
 
 
 async def drop_type(command: Command) -> Answer:
+    known_fields(command, frozenset({"name", "options"}), frozenset({"ifExists"}))
     keyspace = served_keyspace(command)
     name = field_name(command.options, "type")
     if name not in keyspace.user_types:
