@@ -1,0 +1,178 @@
+"""Running one Data API schema change: the CQL on the caller's session, Cassandra's refusals in the Data API's
+words, the rows catalog brought up to date, and one audit line.
+
+The driver waits for schema agreement itself before it settles a schema change (its control connection refreshes
+the metadata, up to `max_schema_agreement_wait`), so when `run_ddl` returns the cluster's metadata already shows
+the change; the catalog is then asked about the table so the rows engine (and the OpenAPI) describe it again. A
+schema change waits up to `DDL_TIMEOUT` (60 s, as `scripts/init-db`), not REQUEST_TIMEOUT: agreement takes longer
+than a read.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from cassandra import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
+from cassandra.query import SimpleStatement
+
+from app.db.schema import DDL_TIMEOUT
+from app.exceptions import CallerUnauthorized, ServiceError
+from app.routes.data_api.column_types import check_schema_name
+from app.routes.data_api.command import Answer, Command, DataApiError
+from app.routes.data_api.ddl_errors import request_error, schema_error
+from app.rows.catalog import Catalog
+
+audit_log = logging.getLogger("app.audit")
+log = logging.getLogger("app.data_api")
+
+
+def catalog_of(command: Command) -> Catalog:
+    catalog: Catalog = command.backend.engine.catalog
+    return catalog
+
+
+def cluster_metadata(command: Command) -> Any:
+    """The driver's schema metadata, as the control connection knows it now (no I/O)."""
+    return command.backend.db.session.cluster.metadata
+
+
+def served_keyspace(command: Command, keyspace: str | None = None) -> Any:
+    """The driver's `KeyspaceMetadata` of the command's keyspace, or the Data API's UNKNOWN_KEYSPACE."""
+    name = keyspace if keyspace is not None else command.keyspace
+    found = catalog_of(command).keyspace_metadata(name) if name else None
+    if found is None:
+        raise schema_error(
+            "UNKNOWN_KEYSPACE",
+            f"The command attempted to access a keyspace that does not exist in the database: {name}.",
+        )
+    return found
+
+
+def table_metadata(command: Command, name: str | None = None) -> Any:
+    """The driver's `TableMetadata` of the command's table, or the Data API's UNKNOWN_COLLECTION_OR_TABLE."""
+    keyspace = served_keyspace(command)
+    table = name if name is not None else command.table
+    found = keyspace.tables.get(table) if table else None
+    if found is None:
+        raise schema_error(
+            "UNKNOWN_COLLECTION_OR_TABLE",
+            f"The command tried to use a Collection or Table that does not exist in the Keyspace. "
+            f"The command used the Keyspace: {keyspace.name}. The command used the Collection or Table: {table}.",
+        )
+    return found
+
+
+async def run_ddl(command: Command, cql: str, *, target: str) -> None:
+    """Execute one schema statement (identifiers already checked and quoted; DDL has no values to bind)."""
+    db = copy.copy(command.backend.db)  # the same in-flight bound; a schema change's own, longer timeout
+    db.request_timeout = max(db.request_timeout, DDL_TIMEOUT)
+    try:
+        await db.execute(SimpleStatement(cql))
+    except ServiceError as exc:
+        audit(command, target, "refused")
+        raise _refusal(exc, command) from exc
+    audit(command, target, "ok")
+    refresh_catalog(command, target)
+
+
+def _refusal(exc: ServiceError, command: Command) -> Exception:
+    cause = exc.__cause__
+    if isinstance(exc, CallerUnauthorized) or isinstance(cause, Unauthorized) or exc.status in (401, 403):
+        return DataApiError(
+            "UNAUTHORIZED_ACCESS",
+            f"The role is not authorized to run {command.name}: {_server_message(cause) if cause else exc.detail}",
+            scope="SECURITY",
+            title="Unauthorized access to the database",
+            http_status=401,  # errors.yaml's http-status-override for UNAUTHORIZED_ACCESS
+        )
+    if isinstance(cause, (AlreadyExists, ConfigurationException, InvalidRequest)):
+        kind = "AlreadyExistsException" if isinstance(cause, AlreadyExists) else "InvalidConfigurationInQueryException"
+        if isinstance(cause, InvalidRequest):
+            kind = "InvalidQueryException"
+        return DataApiError(
+            "UNEXPECTED_DRIVER_ERROR",
+            "An unexpected server error occurred while using the driver with the database. \n\n"
+            f"Error Class: {kind}\nError Message: {_server_message(cause)}",
+            scope="DATABASE",
+            title="Unexpected driver error",
+            family="SERVER",
+        )
+    return exc  # unavailable, overloaded, timed out: the transport's 503/504
+
+
+def _server_message(exc: BaseException | None) -> str:
+    text = str(getattr(exc, "message", "") or exc)
+    marker = 'message="'
+    if marker in text:
+        text = text.split(marker, 1)[1].rstrip('"}')
+    return text[:500]
+
+
+def refresh_catalog(command: Command, target: str) -> None:
+    """The rows catalog told about `keyspace.table` (or the keyspace), as the driver's metadata now has it."""
+    catalog = catalog_of(command)
+    keyspace, _, table = target.partition(".")
+    catalog.unknown.forget((keyspace, None))
+    if table:
+        catalog.unknown.forget((keyspace, table))
+        catalog.current(keyspace, table)
+
+
+def audit(command: Command, target: str, outcome: str) -> None:
+    """One line per schema change asked (logger `app.audit`): who, what, on what, and how it ended."""
+    if audit_log.isEnabledFor(logging.INFO):
+        fields = {"principal": command.principal, "table": target, "operation": command.name, "status": outcome}
+        audit_log.info("schema", extra={"fields": fields})
+
+
+# ---- reading a command's fields ----
+
+
+def field_object(options: dict[str, Any], key: str, *, required: bool = True) -> dict[str, Any]:
+    """`options[key]` as a JSON object ({} when absent and not required)."""
+    value = options.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise request_error(
+            "COMMAND_FIELD_VALUE_INVALID", f"Provided value for command field '{key}' must be a JSON Object."
+        )
+    return value
+
+
+def field_flag(options: dict[str, Any], key: str) -> bool:
+    """An optional boolean of a command's `options` (ifNotExists, ifExists, explain)."""
+    value = field_object(options, "options", required=False).get(key, False)
+    if not isinstance(value, bool):
+        raise request_error(
+            "REQUEST_STRUCTURE_MISMATCH",
+            f"Request is valid JSON but has a structural mismatch: option '{key}' must be a Boolean.\n\n"
+            "Resend request with valid structure.",
+        )
+    return value
+
+
+def known_fields(command: Command, fields: frozenset[str], options: frozenset[str] = frozenset()) -> None:
+    """COMMAND_FIELD_UNKNOWN for a field of the command, or of its `options`, that the command does not take."""
+    for given, allowed in ((command.options, fields), (command.options.get("options"), options)):
+        if not isinstance(given, dict):
+            continue
+        unknown = next((name for name in given if name not in allowed), None)
+        if unknown is not None:
+            known = ", ".join(f"'{name}'" for name in sorted(allowed))
+            raise request_error(
+                "COMMAND_FIELD_UNKNOWN",
+                f"Command field '{unknown[:64]}' not recognized: not one of known fields ({known}).\n\n"
+                "Resend command with valid command fields.",
+            )
+
+
+def field_name(options: dict[str, Any], what: str, key: str = "name") -> str:
+    """The name of the schema object a command creates or drops, under the Data API's naming rule."""
+    return check_schema_name(options.get(key), what)
+
+
+def ok() -> Answer:
+    return Answer(status={"ok": 1})

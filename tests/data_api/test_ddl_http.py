@@ -1,0 +1,126 @@
+"""The schema commands over HTTP, through the face's transport, in keys mode: the admin scope a schema change needs,
+the read scope a listing needs, and refusals answered in the Data API's `errors[]` shape (HTTP 200; 401 for
+UNAUTHORIZED_ACCESS, as errors.yaml overrides it)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from cassandra.cluster import Session
+
+from app.config import Settings
+from app.main import create_app
+from tests.support.app import client_for, hardened_settings
+from tests.support.names import unique
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("app.routes.data_api.transport") is None, reason="the Data API transport is not here"
+)
+
+ADMIN_KEY = "ddl-admin-key-0123456789"
+READER_KEY = "ddl-reader-key-0123456789"
+ERROR_FIELDS = {"id", "family", "scope", "errorCode", "title", "message"}
+DEFINITION = {"columns": {"id": "text", "n": "int"}, "primaryKey": "id"}
+
+
+def entry(key_id: str, key: str, scopes: dict[str, list[str]]) -> dict[str, Any]:
+    return {"id": key_id, "sha256": hashlib.sha256(key.encode()).hexdigest(), "scopes": scopes}
+
+
+@pytest.fixture(scope="module")
+async def api(
+    settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    keys = tmp_path_factory.mktemp("ddl_keys") / "keys.json"
+    scopes = {"admin": [settings.keyspace]}
+    keys.write_text(
+        json.dumps({"keys": [entry("ddl-admin", ADMIN_KEY, scopes), entry("r", READER_KEY, {"read": ["*"]})]})
+    )
+    own = hardened_settings(settings, api_keys="", api_keys_file=str(Path(keys)), rows_keyspaces="*")
+    async with LifespanManager(create_app(own)) as manager, client_for(manager.app) as client:
+        yield client
+
+
+async def post(
+    api: httpx.AsyncClient, path: str, name: str, body: dict[str, Any], key: str, *, status: int = 200
+) -> dict[str, Any]:
+    response = await api.post(path, json={name: body}, headers={"Token": key})
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def codes(answer: dict[str, Any]) -> list[str]:
+    for error in answer.get("errors", []):
+        assert set(error) == ERROR_FIELDS, error
+    return [error["errorCode"] for error in answer.get("errors", [])]
+
+
+async def test_an_admin_key_creates_a_table_answered_ok(api: httpx.AsyncClient, keyspace: str) -> None:
+    answer = await post(
+        api, f"/v1/{keyspace}", "createTable", {"name": unique("h"), "definition": DEFINITION}, ADMIN_KEY
+    )
+    assert answer == {"status": {"ok": 1}}
+
+
+async def test_a_read_only_key_is_refused_create_table_with_a_401_unauthorized_access(
+    api: httpx.AsyncClient, keyspace: str
+) -> None:
+    name = unique("h")
+    body = {"name": name, "definition": DEFINITION}
+    answer = await post(api, f"/v1/{keyspace}", "createTable", body, READER_KEY, status=401)
+    assert codes(answer) == ["UNAUTHORIZED_ACCESS"]
+    listed = await post(api, f"/v1/{keyspace}", "listTables", {}, READER_KEY)
+    assert name not in listed["status"]["tables"]
+
+
+async def test_a_read_only_key_lists_the_tables(api: httpx.AsyncClient, keyspace: str) -> None:
+    name = unique("h")
+    await post(api, f"/v1/{keyspace}", "createTable", {"name": name, "definition": DEFINITION}, ADMIN_KEY)
+    answer = await post(api, f"/v1/{keyspace}", "listTables", {}, READER_KEY)
+    assert name in answer["status"]["tables"]
+
+
+async def test_a_bad_definition_is_answered_in_errors_with_the_data_apis_fields(
+    api: httpx.AsyncClient, keyspace: str
+) -> None:
+    body = {"name": unique("h"), "definition": {"columns": {"id": "texty"}, "primaryKey": "id"}}
+    answer = await post(api, f"/v1/{keyspace}", "createTable", body, ADMIN_KEY)
+    assert codes(answer) == ["UNKNOWN_PRIMITIVE_DATA_TYPE"]
+    assert (answer["errors"][0]["scope"], answer["errors"][0]["family"]) == ("SCHEMA", "REQUEST")
+
+
+async def test_create_table_sent_to_a_table_is_command_unknown(api: httpx.AsyncClient, keyspace: str) -> None:
+    body = {"name": unique("h"), "definition": DEFINITION}
+    answer = await post(api, f"/v1/{keyspace}/animals", "createTable", body, ADMIN_KEY)
+    assert codes(answer) == ["COMMAND_UNKNOWN"]
+
+
+async def test_list_indexes_with_explain_answers_under_the_astra_prefix_too(
+    api: httpx.AsyncClient, keyspace: str
+) -> None:
+    name = unique("h")
+    await post(api, f"/v1/{keyspace}", "createTable", {"name": name, "definition": DEFINITION}, ADMIN_KEY)
+    index = {"name": f"{name}_n", "definition": {"column": "n"}}
+    assert await post(api, f"/v1/{keyspace}/{name}", "createIndex", index, ADMIN_KEY) == {"status": {"ok": 1}}
+    answer = await post(
+        api, f"/api/json/v1/{keyspace}/{name}", "listIndexes", {"options": {"explain": True}}, READER_KEY
+    )
+    assert answer == {
+        "status": {
+            "indexes": [{"name": f"{name}_n", "definition": {"column": "n", "options": {}}, "indexType": "regular"}]
+        }
+    }
+
+
+async def test_an_admin_key_of_one_keyspace_is_refused_create_keyspace(api: httpx.AsyncClient) -> None:
+    answer = await post(api, "/v1", "createKeyspace", {"name": unique("hk")}, ADMIN_KEY, status=401)
+    assert codes(answer) == ["UNAUTHORIZED_ACCESS"]
