@@ -44,7 +44,7 @@ async def api(
     keys.write_text(
         json.dumps({"keys": [entry("ddl-admin", ADMIN_KEY, scopes), entry("r", READER_KEY, {"read": ["*"]})]})
     )
-    own = hardened_settings(settings, api_keys="", api_keys_file=str(Path(keys)), rows_keyspaces="*")
+    own = hardened_settings(settings, api_keys="", api_keys_file=str(Path(keys)), rows_keyspaces="*", allow_anonymous_reads=True)
     async with LifespanManager(create_app(own)) as manager, client_for(manager.app) as client:
         yield client
 

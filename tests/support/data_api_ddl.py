@@ -28,7 +28,7 @@ SCHEMA_COMMANDS: dict[str, Spec] = {
 async def ddl_backend(base: Settings, **overrides: object) -> AsyncIterator[Backend]:
     """The app's `Backend` (its own lifespan and driver session), serving every non-system keyspace unless
     `rows_keyspaces` says otherwise."""
-    settings = hardened_settings(base, **{"rows_keyspaces": "*", **overrides})
+    settings = hardened_settings(base, **{"rows_keyspaces": "*", "allow_anonymous_reads": True, **overrides})
     async with LifespanManager(create_app(settings)) as manager:
         yield manager._state["backend"]
 
