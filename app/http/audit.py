@@ -23,7 +23,10 @@ def record_rows(scope: Scope, written: int, refused: int) -> None:
     scope[ROWS_KEY] = (written, refused)
 
 
-def audit_write(scope: Scope, *, keyspace: str | None, table: str | None, status: int) -> None:
+def audit_write(
+    scope: Scope, *, keyspace: str | None, table: str | None, status: int, operation: str | None = None
+) -> None:
+    """`operation` names a write the method does not (a Data API command); else it is the method's."""
     if not audit_log.isEnabledFor(logging.INFO):
         return
     counted = scope.get(ROWS_KEY)
@@ -32,7 +35,7 @@ def audit_write(scope: Scope, *, keyspace: str | None, table: str | None, status
     fields = {
         "principal": principal_of(scope),
         "table": f"{keyspace}.{table}",
-        "operation": "ingest" if counted is not None else OPERATIONS.get(method, method.lower()[:16]),
+        "operation": operation or ("ingest" if counted is not None else OPERATIONS.get(method, method.lower()[:16])),
         "status": status,
         "rows_written": written,
         "rows_refused": refused,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from cassandra.cluster import Session
 from app.config import Settings
 from app.main import create_app
 from tests.support.app import client_for, hardened_settings
+from tests.support.log_lines import AccessLines, lines_of
 from tests.support.names import unique
 
 pytestmark = pytest.mark.skipif(
@@ -44,7 +45,14 @@ async def api(
     keys.write_text(
         json.dumps({"keys": [entry("ddl-admin", ADMIN_KEY, scopes), entry("r", READER_KEY, {"read": ["*"]})]})
     )
-    own = hardened_settings(settings, api_keys="", api_keys_file=str(Path(keys)), rows_keyspaces="*", allow_anonymous_reads=True)
+    own = hardened_settings(
+        settings,
+        api_keys="",
+        api_keys_file=str(Path(keys)),
+        rows_keyspaces="*",
+        allow_anonymous_reads=True,
+        log_level="info",
+    )
     async with LifespanManager(create_app(own)) as manager, client_for(manager.app) as client:
         yield client
 
@@ -124,3 +132,18 @@ async def test_list_indexes_with_explain_answers_under_the_astra_prefix_too(
 async def test_an_admin_key_of_one_keyspace_is_refused_create_keyspace(api: httpx.AsyncClient) -> None:
     answer = await post(api, "/v1", "createKeyspace", {"name": unique("hk")}, ADMIN_KEY, status=401)
     assert codes(answer) == ["UNAUTHORIZED_ACCESS"]
+
+
+@pytest.fixture
+def audit_lines() -> Iterator[AccessLines]:
+    yield from lines_of("app.audit")
+
+
+async def test_a_schema_change_and_a_row_write_each_have_one_audit_line_naming_the_command(
+    api: httpx.AsyncClient, settings: Settings, audit_lines: AccessLines
+) -> None:
+    table = unique("audited")
+    await post(api, f"/v1/{settings.keyspace}", "createTable", {"name": table, "definition": DEFINITION}, ADMIN_KEY)
+    await post(api, f"/v1/{settings.keyspace}/{table}", "insertOne", {"document": {"id": "a", "n": 1}}, ADMIN_KEY)
+    operations = [(line["operation"], line["principal"]) for line in audit_lines.fields]
+    assert operations == [("createTable", "key:ddl-admin"), ("insertOne", "key:ddl-admin")], audit_lines.fields

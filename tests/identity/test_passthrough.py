@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -21,6 +20,7 @@ from app.identity.issued import RENEWED_HEADER, IssuedTokens
 from app.routes.stargate.access import MISSING_TOKEN
 from tests.support.app import app_client
 from tests.support.auth_node import SUPERUSER, AuthNode, Roles
+from tests.support.log_lines import AccessLines, lines_of
 from tests.support.processes import PAGE_STATE_SECRET
 
 DENIED = "Unauthorized gRPC operation (Status.Code.PERMISSION_DENIED->401): "
@@ -54,29 +54,10 @@ def passthrough_settings(auth_node: AuthNode, roles: Roles, **overrides: object)
     return load_settings(**{**values, **overrides}, _env_file=None)
 
 
-class AccessLines(logging.Handler):
-    """The access lines' fields, as the service logs them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.fields.append(dict(getattr(record, "fields", {})))
-
-
 @pytest.fixture(scope="module")
 async def client(auth_node: AuthNode, roles: Roles) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(passthrough_settings(auth_node, roles)) as http:
         yield http
-
-
-def lines_of(name: str) -> Iterator[AccessLines]:
-    handler = AccessLines()
-    logger = logging.getLogger(name)
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
 
 
 @pytest.fixture

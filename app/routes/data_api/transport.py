@@ -123,8 +123,8 @@ async def _serve(request: Request, backend: Backend, raw: bytes) -> Response:
     if name == "find" and any(kind in request.headers.get("accept", "") for kind in NDJSON_TYPES):
         return await _stream(request, command)
     answer, failures = await _run(spec, command)
-    if spec.action != "read":
-        audit_write(request.scope, keyspace=keyspace, table=table, status=400 if failures else 200)
+    if spec.action == "write":  # a schema change has its own line, naming the command (ddl_run.audit)
+        audit_write(request.scope, keyspace=keyspace, table=table, status=400 if failures else 200, operation=name)
     # A SECURITY refusal (UNAUTHORIZED_ACCESS) keeps the HTTP status its errors.yaml entry overrides: 401.
     return _json(_body(answer, failures), next((f.http_status for f in failures if f.http_status != 200), 200))
 
