@@ -211,6 +211,7 @@ ADDED_SINCE: tuple[str, ...] = (
     "API_KEYS_FILE",
     "AUTH_TOKEN_TTL_SECONDS",
     "AUTH_TOKEN_MAX_AGE_SECONDS",
+    "SCHEMA_API_WRITES",
 )
 
 
