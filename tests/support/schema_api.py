@@ -21,9 +21,11 @@ def keyspace_names(count: int) -> list[str]:
 @asynccontextmanager
 async def schema_client(base: Settings, served: list[str], **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
     """The app serving `served` (keyspaces a module creates and drops over the API), anonymous DDL allowed unless
-    `overrides` say otherwise."""
+    `overrides` say otherwise. SERVER_TIMEOUT is long: a schema change on the shared node may take seconds when
+    others change theirs."""
     values: dict[str, object] = {
         "rows_keyspaces": ",".join(served),
+        "server_timeout": 60.0,
         "api_keys": "",
         "allow_anonymous_writes": True,
     }
