@@ -38,10 +38,8 @@ def table_name() -> str:
 
 
 @pytest.fixture(scope="module")
-async def keyed(
-    settings: Settings, cql: Session, admin_ks: str, table_name: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[httpx.AsyncClient]:
-    """Keys mode with named keys: admin on the keyspace, write only, admin on one table of it."""
+def keys_file(admin_ks: str, table_name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Named keys: admin on the keyspace, write only, admin on one table of it."""
     path: Path = tmp_path_factory.mktemp("keys") / "keys.json"
     keys = [
         entry("admin", ADMIN_KEY, {"admin": [admin_ks]}),
@@ -49,7 +47,12 @@ async def keyed(
         entry("table-admin", TABLE_ADMIN_KEY, {"admin": [f"{admin_ks}.{table_name}"]}),
     ]
     path.write_text(json.dumps({"keys": keys}))
-    overrides = {"api_keys_file": str(path), "allow_anonymous_writes": False}
+    return path
+
+
+@pytest.fixture(scope="module")
+async def keyed(settings: Settings, cql: Session, admin_ks: str, keys_file: Path) -> AsyncIterator[httpx.AsyncClient]:
+    overrides = {"api_keys_file": str(keys_file), "allow_anonymous_writes": False}
     async with schema_client(settings, [admin_ks], **overrides) as client:
         yield client
         await client.delete(f"{S}/{admin_ks}", headers={"X-Cassandra-Token": ADMIN_KEY})
