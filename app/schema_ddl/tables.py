@@ -68,8 +68,9 @@ def create_table(keyspace: str, body: dict[str, Any]) -> tuple[str, str]:
     for column in [*partition, *clustering]:
         if column not in by_name:
             raise bad(f"primaryKey names column {echo(column)}, which columnDefinitions does not define")
-    if len(set(partition + clustering)) != len(partition) + len(clustering):
-        raise bad("primaryKey names a column twice")
+    if len(set(partition)) != len(partition) or len(set(clustering)) != len(clustering):
+        raise bad("primaryKey names a column twice in one of its lists")
+    clustering = [c for c in clustering if c not in partition]  # in both: a partition key column, as in Stargate
     options = section(body, "tableOptions")
     order = _clustering_order(options, clustering)
     keys = set(partition) | set(clustering)

@@ -136,3 +136,12 @@ async def test_a_body_that_is_not_a_json_object_is_a_400(api: httpx.AsyncClient,
     response = await api.post(f"{S}/{ks}/tables", content=b"{not json", headers={"content-type": "application/json"})
     assert_stargate_error(response, 400, "Invalid JSON payload")
     assert_stargate_error(await api.post(f"{S}/{ks}/tables", json=[1]), 400, "must be a JSON object")
+
+
+async def test_a_column_in_both_key_lists_is_a_partition_key_as_in_stargate(api: httpx.AsyncClient, ks: str) -> None:
+    name = unique("t")
+    columns = [column("genre", "text"), column("year", "int"), column("title", "text"), column("tags", "set<text>")]
+    body = table_body(name, columns, ["genre", "year", "title"], ["year", "title"])
+    await create_table(api, ks, body)
+    table = (await api.get(f"{S}/{ks}/tables/{name}", params={"raw": "true"})).json()
+    assert table["primaryKey"] == {"partitionKey": ["genre", "year", "title"], "clusteringKey": []}
