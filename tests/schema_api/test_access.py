@@ -14,6 +14,7 @@ import pytest
 from cassandra.cluster import Session
 
 from app.config import Settings
+from tests.support.app import API_KEY
 from tests.support.names import unique
 from tests.support.rows import assert_stargate_error
 from tests.support.schema_api import S, column, schema_client, simple_table, table_body
@@ -52,8 +53,7 @@ def keys_file(admin_ks: str, table_name: str, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture(scope="module")
 async def keyed(settings: Settings, cql: Session, admin_ks: str, keys_file: Path) -> AsyncIterator[httpx.AsyncClient]:
-    overrides = {"api_keys_file": str(keys_file), "allow_anonymous_writes": False}
-    async with schema_client(settings, [admin_ks], **overrides) as client:
+    async with schema_client(settings, [admin_ks], api_keys="", api_keys_file=str(keys_file)) as client:
         yield client
         await client.delete(f"{S}/{admin_ks}", headers={"X-Cassandra-Token": ADMIN_KEY})
 
@@ -61,7 +61,8 @@ async def keyed(settings: Settings, cql: Session, admin_ks: str, keys_file: Path
 async def test_a_key_without_the_admin_scope_is_refused_naming_it(keyed: httpx.AsyncClient, admin_ks: str) -> None:
     response = await keyed.post(S, json={"name": admin_ks}, headers={"X-Cassandra-Token": WRITER_KEY})
     assert_stargate_error(response, 403, f"key 'writer' has no admin scope on {admin_ks}")
-    assert_stargate_error(await keyed.post(S, json={"name": admin_ks}), 401, "Missing token")
+    missing = await keyed.post(S, json={"name": admin_ks}, headers={"X-Cassandra-Token": ""})
+    assert_stargate_error(missing, 401, "Missing token")
 
 
 async def test_a_key_with_the_admin_scope_changes_its_keyspace(
@@ -85,7 +86,7 @@ async def test_a_table_admin_changes_that_table_only(keyed: httpx.AsyncClient, a
 
 
 async def test_writes_off_are_a_405_before_any_key_is_asked_for(settings: Settings, cql: Session) -> None:
-    async with schema_client(settings, ["ddl_off"], schema_api_writes=False, allow_anonymous_writes=False) as client:
+    async with schema_client(settings, ["ddl_off"], schema_api_writes=False) as client:
         for method, path in (("POST", S), ("DELETE", f"{S}/ddl_off/tables/t"), ("PUT", f"{S}/ddl_off/types")):
             response = await client.request(method, path, json={"name": "x"})
             assert_stargate_error(response, 405, "SCHEMA_API_WRITES=false")
@@ -95,13 +96,14 @@ async def test_writes_off_are_a_405_before_any_key_is_asked_for(settings: Settin
 
 
 async def test_every_change_is_an_audit_line(api: httpx.AsyncClient, ks: str, caplog: pytest.LogCaptureFixture) -> None:
+    principal = "key:" + hashlib.sha256(API_KEY.encode()).hexdigest()[:8]
     with caplog.at_level(logging.INFO, logger="app.audit"):
         table = await simple_table(api, ks)
         await api.delete(f"{S}/{ks}/tables/{table}/columns/id")
     lines = [r.__dict__["fields"] for r in caplog.records if r.name == "app.audit" and r.getMessage() == "schema"]
     assert lines == [
         {
-            "principal": "anonymous",
+            "principal": principal,
             "operation": "create_table",
             "keyspace": ks,
             "target": table,
@@ -109,7 +111,7 @@ async def test_every_change_is_an_audit_line(api: httpx.AsyncClient, ks: str, ca
             "schema_agreed": True,
         },
         {
-            "principal": "anonymous",
+            "principal": principal,
             "operation": "delete_column",
             "keyspace": ks,
             "target": table,
@@ -117,3 +119,12 @@ async def test_every_change_is_an_audit_line(api: httpx.AsyncClient, ks: str, ca
             "schema_agreed": None,
         },
     ]
+
+
+async def test_anonymous_writes_never_open_the_schema(settings: Settings, cql: Session) -> None:
+    overrides = {"api_keys": "", "allow_anonymous_writes": True}
+    async with schema_client(settings, ["ddl_anonymous"], **overrides) as client:
+        response = await client.post(S, json={"name": "ddl_anonymous"})
+        assert_stargate_error(response, 403, "schema changes need a key", "ALLOW_ANONYMOUS_WRITES")
+        rows = await client.post(f"/v2/keyspaces/{settings.keyspace}/no_such_table", json={"id": 1})
+        assert rows.status_code == 400  # row writes are open: past access, the table is unknown

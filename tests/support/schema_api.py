@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from app.config import Settings
-from tests.support.app import hardened_client
+from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique
 
 S = "/v2/schemas/keyspaces"
@@ -20,17 +20,12 @@ def keyspace_names(count: int) -> list[str]:
 
 @asynccontextmanager
 async def schema_client(base: Settings, served: list[str], **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
-    """The app serving `served` (keyspaces a module creates and drops over the API), anonymous DDL allowed unless
-    `overrides` say otherwise. SERVER_TIMEOUT is long: a schema change on the shared node may take seconds when
-    others change theirs."""
-    values: dict[str, object] = {
-        "rows_keyspaces": ",".join(served),
-        "server_timeout": 60.0,
-        "api_keys": "",
-        "allow_anonymous_writes": True,
-    }
+    """The app serving `served` (keyspaces a module creates and drops over the API), its client sending a key of
+    API_KEYS (every scope) unless `overrides` say otherwise. SERVER_TIMEOUT is long: a schema change on the shared
+    node may take seconds when others change theirs."""
+    values: dict[str, object] = {"rows_keyspaces": ",".join(served), "server_timeout": 60.0}
     values.update(overrides)
-    async with hardened_client(base, **values) as client:
+    async with hardened_client(base, headers={"X-Cassandra-Token": API_KEY}, **values) as client:
         yield client
 
 

@@ -4,7 +4,8 @@ user-defined types. `schemas` routes them here (`answer`); the CQL comes from `a
 runs through `ddl.run_ddl` (the request's session, schema agreement, the catalog following).
 
 Who may: SCHEMA_API_WRITES=false answers every write 405. In keys mode a key needs the `admin` scope on the
-keyspace (on `keyspace.table` for a change to one table: its columns, indexes, options, or dropping it); in
+keyspace (on `keyspace.table` for a change to one table: its columns, indexes, options, or dropping it), and
+ALLOW_ANONYMOUS_WRITES never opens them; in
 pass-through mode the caller's own role runs the statement, so Cassandra's CREATE, ALTER and DROP permissions
 decide. Only served keyspaces (ROWS_KEYSPACES) are changed. Every write, refused or not, is one audit line.
 """
@@ -37,6 +38,10 @@ TARGET_KEY = "app.schema_target"  # (keyspace, the table, type or index named) f
 WRITES_OFF = (
     "{method} is not supported here: schema changes through this API are off (SCHEMA_API_WRITES=false). Create, "
     "alter or drop keyspaces, tables, columns, indexes and types (DDL) through CQL; these endpoints then show it."
+)
+NO_KEYS = (
+    "schema changes need a key with the admin scope, and no API_KEYS are configured: set API_KEYS or "
+    "API_KEYS_FILE (ALLOW_ANONYMOUS_WRITES opens row writes, never the schema)"
 )
 _BAD_DC = re.compile(r"Unrecognized strategy option \{(\w+)\}.*")
 
@@ -71,6 +76,8 @@ async def answer(
 async def _checked(request: Request, backend: Backend, handler: Handler, args: tuple[str, ...]) -> Response | Leased:
     if backend.identities is not None:  # pass-through: the caller's role runs it, Cassandra decides
         return await admit(request, backend, lambda caller: handler(request, caller, *args))
+    if not backend.settings.api_keys and backend.settings.api_keys_file is None:
+        raise RowsError(403, NO_KEYS, "forbidden")
     keyspace = args[0] if args else await _named_keyspace(request)
     table = args[1] if len(args) > 1 and handler in TABLE_SCOPED else None
     authorize(request, backend, write=True, action="admin", keyspace=keyspace, table=table)
