@@ -262,7 +262,7 @@ async def _object(request: Request, problem: str = "Invalid JSON payload: ") -> 
 
 
 def _named(status: int, name: str) -> Response:
-    """Stargate's `Sgv2NameResponse`, with the schema agreement said when it was not reached."""
+    """Stargate's `Sgv2NameResponse`."""
     return Response(dumps({"name": name}), status_code=status, media_type=JSON)
 
 
