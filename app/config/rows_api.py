@@ -26,6 +26,11 @@ class RowsApiSettings(BaseModel):
         "keyspace)",
     )
 
+    schema_api_writes: bool = Field(
+        default=True,
+        description="the schema API's writes (Stargate's POST, PUT and DELETE under /v2/schemas/...: keyspaces, "
+        "tables, columns, indexes, types); false answers them 405, and schema changes go through CQL",
+    )
     rows_allow_filtering: bool = Field(
         default=False, description="let rows API requests ask for ALLOW FILTERING with allowFiltering=true"
     )

@@ -1,8 +1,11 @@
-"""The read-only schema endpoints beyond the recording: served keyspaces only, the read access rule, the 405 for
-writes, names that need percent-encoding, tables created while running, and Cassandra 5.0's own types and indexes
-(a vector, a storage-attached index), which Stargate v2.0.51 (Cassandra 4.0) never had."""
+"""The schema endpoints' reads beyond the recording: served keyspaces only, the read access rule, the 405 for
+writes when SCHEMA_API_WRITES is off (tests/schema_api covers the writes), names that need percent-encoding, tables
+created while running, and Cassandra 5.0's own types and indexes (a vector, a storage-attached index), which
+Stargate v2.0.51 (Cassandra 4.0) never had."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -123,14 +126,13 @@ async def test_an_unserved_keyspace_answers_as_an_unknown_one(
         ("POST", "/{ks}/types"),
         ("PUT", "/{ks}/types"),
         ("DELETE", "/{ks}/types/u"),
-        ("PATCH", "/{ks}/tables/t"),
     ],
 )
-async def test_schema_writes_are_a_405_pointing_to_cql(
-    client: httpx.AsyncClient, keyspace_name: str, method: str, below: str
+async def test_schema_writes_off_are_a_405_pointing_to_cql(
+    writes_off: httpx.AsyncClient, keyspace_name: str, method: str, below: str
 ) -> None:
     for prefix in (S, "/api/rest" + S):
-        response = await client.request(method, prefix + below.replace("{ks}", keyspace_name), json={"name": "x"})
+        response = await writes_off.request(method, prefix + below.replace("{ks}", keyspace_name), json={"name": "x"})
         assert response.status_code == 405
         body = response.json()
         assert body["code"] == 405
@@ -139,10 +141,16 @@ async def test_schema_writes_are_a_405_pointing_to_cql(
         assert "allow" in response.headers
 
 
-async def test_a_write_is_a_405_before_any_key_is_asked_for(settings: Settings) -> None:
-    async with hardened_client(settings) as client:  # keys configured, reads open
-        response = await client.post(S, json={"name": "x", "replicas": 1})
-        assert response.status_code == 405
+@pytest.fixture(scope="module")
+async def writes_off(settings: Settings, cql: Session) -> AsyncIterator[httpx.AsyncClient]:
+    """Keys configured, reads open, SCHEMA_API_WRITES=false."""
+    async with hardened_client(settings, schema_api_writes=False) as client:
+        yield client
+
+
+async def test_a_write_is_a_405_before_any_key_is_asked_for(writes_off: httpx.AsyncClient) -> None:
+    response = await writes_off.post(S, json={"name": "x", "replicas": 1})
+    assert response.status_code == 405
 
 
 async def test_head_and_the_astra_prefix(client: httpx.AsyncClient, keyspace_name: str) -> None:

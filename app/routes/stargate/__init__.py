@@ -1,7 +1,7 @@
-"""The Stargate REST v2 face: the rows API (`rows`, `ingest`) and the read-only schema API (`schemas`), under
-`/v2/...` and Astra's `/api/rest/v2/...` (`paths`), with one access rule (`access`) and one reading of the
-parameters (`params`). What it stands on (catalog, engine, codecs) is in `app.rows`, which knows nothing of HTTP.
-"""
+"""The Stargate REST v2 face: the rows API (`rows`, `ingest`) and the schema API (`schemas`, its writes in
+`schema_writes`), under `/v2/...` and Astra's `/api/rest/v2/...` (`paths`), with one access rule (`access`) and one
+reading of the parameters (`params`). What it stands on (catalog, engine, codecs) is in `app.rows`, which knows
+nothing of HTTP."""
 
 from __future__ import annotations
 

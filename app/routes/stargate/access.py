@@ -26,6 +26,7 @@ from app.http.caller import Leased as Leased  # schemas.py imports it from here
 from app.http.caller import Words
 from app.http.deps import Backend
 from app.http.principal import set_principal
+from app.identity.keys_file import Action
 
 # Stargate's texts: its clients send X-Cassandra-Token, and may match on these.
 MISSING_TOKEN = "Role unauthorized for operation: Missing token, expecting one in the X-Cassandra-Token header."
@@ -35,10 +36,19 @@ Handler = Callable[[Request, Backend], Awaitable[Response]]
 
 
 def authorize(
-    request: Request, backend: Backend, *, write: bool, keyspace: str | None = None, table: str | None = None
+    request: Request,
+    backend: Backend,
+    *,
+    write: bool,
+    keyspace: str | None = None,
+    table: str | None = None,
+    action: Action | None = None,
 ) -> None:
-    """Keys mode: the one access rule, on `keyspace.table` when the route names them."""
-    decision = decide(backend.settings, presented_key(request.headers), write=write, keyspace=keyspace, table=table)
+    """Keys mode: the one access rule, on `keyspace.table` when the route names them (`action`: `admin` for a
+    schema change)."""
+    decision = decide(
+        backend.settings, presented_key(request.headers), write=write, keyspace=keyspace, table=table, action=action
+    )
     set_principal(request.scope, decision.principal)
     if decision.refusal is None:
         return

@@ -1,17 +1,17 @@
-"""Stargate REST v2's schema endpoints, read-only: `/v2/schemas/keyspaces/...` (and Astra's `/api/rest/v2/...`).
+"""Stargate REST v2's schema endpoints: `/v2/schemas/keyspaces/...` (and Astra's `/api/rest/v2/...`), the router.
 
 What Stargate clients and tools call to discover keyspaces, tables, columns, indexes and user-defined types, answered
 as Stargate v2.0.51 answers them (`tests/rows/conformance/stargate-v2.0.51-schemas.json`), from the driver's schema
 metadata: no query per request, and only the keyspaces the rows API serves (any other answers as an unknown one).
-Schema changes (POST, PUT, PATCH, DELETE) are refused with a 405: DDL goes through CQL.
+Schema changes (POST, PUT, DELETE) are routed to `schema_writes`, which says who may (SCHEMA_API_WRITES, the admin
+scope, the caller's own role).
 
-One Starlette route per prefix, dispatched on the raw path's segments (`paths.raw_segments`, as the rows routes
-read theirs), each percent-decoded on its own. Access is the rows API's read rule (`access.authorize`).
+One Starlette route per prefix, dispatched on the method and the raw path's segments (`paths.raw_segments`, as the
+rows routes read theirs), each percent-decoded on its own. Reads take the rows API's read rule (`access.authorize`).
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,20 +25,21 @@ from app.exceptions import RowsError
 from app.http.caller import Leased
 from app.http.deps import Backend
 from app.http.errors import error_response
+from app.routes.stargate import schema_writes as w
 from app.routes.stargate.access import admit, authorize
 from app.routes.stargate.params import JSON, compact_maps, flag
 from app.routes.stargate.paths import NO_ROUTE, SCHEMAS_PREFIXES, decode_segment, raw_segments
-from app.rows.catalog import Catalog, relation
+from app.routes.stargate.schema_lookups import keyspace_meta as _keyspace
+from app.routes.stargate.schema_lookups import keyspace_or_400 as _keyspace_or_400
+from app.routes.stargate.schema_lookups import table_meta as _table
+from app.rows.catalog import relation
 from app.rows.types import CqlType, Udt, parse_type
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
-READ_ONLY = (
-    "{method} is not supported on the schema endpoints: they are read-only here. Create, alter or drop "
-    "keyspaces, tables, columns, indexes and types (DDL) through CQL, with cqlsh or a driver; these endpoints "
-    "then show the change."
-)
+NOT_ALLOWED = "HTTP 405 Method Not Allowed"  # RESTEasy's text, as Stargate answers it
 
 Handler = Callable[..., Awaitable[Response]]
+Methods = dict[str, Handler]  # a path's handlers by method
 
 
 def routes() -> list[BaseRoute]:
@@ -47,22 +48,25 @@ def routes() -> list[BaseRoute]:
 
 
 async def _endpoint(request: Request) -> Response | Leased:
-    """No such route is a 404 before access is asked; a refusal is a `RowsError`, answered by `app.http.errors`."""
+    """No such route is a 404 before access is asked; a method the path does not take a 405 (a GET a 404, as in
+    Stargate); a refusal is a `RowsError`, answered by `app.http.errors`."""
     backend: Backend = request.state.backend
     match = _route(_segments(request))
     if match is None:
         raise RowsError(404, NO_ROUTE, "not_found")
-    handler, args = match
-    if backend.identities is None:
-        authorize(request, backend, write=False, keyspace=args[0] if args else None, table=_table_of(args))
-    if request.method not in ("GET", "HEAD"):
-        allow = "GET, HEAD" if handler is not None else ""
-        description = READ_ONLY.format(method=request.method)
-        return error_response(405, "method_not_allowed", description, {"Allow": allow}, path=request.url.path)
-    if handler is None:  # a path Stargate has for writes only: GET is not routed there
+    methods, args = match
+    method = "GET" if request.method == "HEAD" else request.method
+    handler = methods.get(method)
+    if handler is None and method == "GET":  # a path Stargate has for writes only: GET is not routed there
         raise RowsError(404, NO_ROUTE, "not_found")
+    if handler is None:
+        allow = ", ".join(["HEAD", *methods] if "GET" in methods else methods)
+        return error_response(405, "method_not_allowed", NOT_ALLOWED, {"Allow": allow}, path=request.url.path)
+    if method != "GET":
+        return await w.answer(request, backend, handler, args, "GET, HEAD" if "GET" in methods else "")
     if backend.identities is not None:  # pass-through: a login as the caller (the metadata stays the service's)
         return await admit(request, backend, lambda caller: handler(request, caller, *args))
+    authorize(request, backend, write=False, keyspace=args[0] if args else None, table=_table_of(args))
     return await handler(request, backend, *args)
 
 
@@ -86,29 +90,29 @@ def _segments(request: Request) -> list[str] | None:
     return [value for value in decoded if value is not None]
 
 
-def _route(segments: list[str] | None) -> tuple[Handler | None, tuple[str, ...]] | None:
-    """(handler, its path values) for a path Stargate routes; handler None where it routes writes only."""
+def _route(segments: list[str] | None) -> tuple[Methods, tuple[str, ...]] | None:
+    """(the path's handlers by method, its path values) for a path Stargate routes."""
     match segments:
         case ["keyspaces"]:
-            return list_keyspaces, ()
+            return {"GET": list_keyspaces, "POST": w.create_keyspace}, ()
         case ["keyspaces", ks]:
-            return one_keyspace, (ks,)
+            return {"GET": one_keyspace, "DELETE": w.delete_keyspace}, (ks,)
         case ["keyspaces", ks, "tables"]:
-            return list_tables, (ks,)
+            return {"GET": list_tables, "POST": w.create_table}, (ks,)
         case ["keyspaces", ks, "tables", table]:
-            return one_table, (ks, table)
+            return {"GET": one_table, "PUT": w.update_table, "DELETE": w.delete_table}, (ks, table)
         case ["keyspaces", ks, "tables", table, "columns"]:
-            return list_columns, (ks, table)
+            return {"GET": list_columns, "POST": w.add_column}, (ks, table)
         case ["keyspaces", ks, "tables", table, "columns", column]:
-            return one_column, (ks, table, column)
+            return {"GET": one_column, "PUT": w.rename_column, "DELETE": w.delete_column}, (ks, table, column)
         case ["keyspaces", ks, "tables", table, "indexes"]:
-            return list_indexes, (ks, table)
-        case ["keyspaces", _, "tables", _, "indexes", _]:
-            return None, ()
+            return {"GET": list_indexes, "POST": w.create_index}, (ks, table)
+        case ["keyspaces", ks, "tables", table, "indexes", index]:
+            return {"DELETE": w.delete_index}, (ks, table, index)
         case ["keyspaces", ks, "types"]:
-            return list_types, (ks,)
+            return {"GET": list_types, "POST": w.create_type, "PUT": w.update_type}, (ks,)
         case ["keyspaces", ks, "types", name]:
-            return one_type, (ks, name)
+            return {"GET": one_type, "DELETE": w.delete_type}, (ks, name)
     return None
 
 
@@ -173,47 +177,6 @@ async def one_type(request: Request, backend: Backend, ks: str, name: str) -> Re
     if udt is None:
         raise RowsError(404, f"No definition found for UDT '{name}' (keyspace '{ks}')", "unknown_type")
     return _answer(request, udt_json(ks, udt))
-
-
-# ---- lookups -------------------------------------------------------------------------------------------------
-
-
-async def _keyspace(catalog: Catalog, ks: str) -> Any | None:
-    """The served keyspace's metadata; on a miss the driver is asked once (rate-limited by the catalog), as a
-    keyspace created a moment ago may not have reached it yet."""
-    meta = catalog.keyspace_metadata(ks)
-    if meta is None and ks in catalog.served:
-        await _refresh(catalog, ks, "")
-        meta = catalog.keyspace_metadata(ks)
-    return meta
-
-
-async def _keyspace_or_400(catalog: Catalog, ks: str) -> Any:
-    meta = await _keyspace(catalog, ks)
-    if meta is None:
-        raise RowsError(400, f"Keyspace '{ks}' not found", "unknown_keyspace")
-    return meta
-
-
-async def _table(catalog: Catalog, ks: str, table: str, *, missing: int) -> Any:
-    """The table's metadata; an unknown keyspace is a 400, an unknown table `missing` (Stargate: 404 for the table
-    itself, 400 for its columns and indexes)."""
-    meta = await _keyspace_or_400(catalog, ks)
-    found = meta.tables.get(table)
-    if found is None:
-        await _refresh(catalog, ks, table)
-        meta = await _keyspace_or_400(catalog, ks)
-        found = meta.tables.get(table)
-    if found is None:
-        raise RowsError(missing, f"Table '{table}' not found (in keyspace {ks})", "unknown_table")
-    return found
-
-
-async def _refresh(catalog: Catalog, ks: str, table: str) -> None:
-    """The catalog's refresh on a miss: its lookup asks the driver (at most once a second per name), and its
-    answer, found or not, is not ours to give."""
-    with contextlib.suppress(RowsError, ValueError):
-        await catalog.table(ks, table)
 
 
 # ---- Stargate's JSON -----------------------------------------------------------------------------------------

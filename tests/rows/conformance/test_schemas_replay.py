@@ -1,4 +1,4 @@
-"""Our read-only schema endpoints answer every recorded exchange as the real Stargate v2.0.51 did.
+"""Our schema endpoints answer every recorded exchange as the real Stargate v2.0.51 did.
 
 Each exchange of `stargate-v2.0.51-schemas.json` is replayed, in order, against the service in-process, on two
 throwaway keyspaces with the scenario's schema (`schemas_scenario.py`), and its answer compared with Stargate's.
@@ -58,21 +58,18 @@ SERVED_ONLY = {
 _BAD_TOKEN_TEXT = "a key that is not one of API_KEYS gets the rows API's 401 text, not Stargate's gRPC one"
 OUR_TEXT: dict[str, str] = {
     **{f"auth/{what}-bad-token": _BAD_TOKEN_TEXT for what in ("keyspaces", "tables", "columns", "types", "indexes")},
-    "writes/patch-keyspaces": "our 405 says the schema endpoints are read-only and that DDL goes through CQL",
+    "writes/create-table-bad-json": "a body that is not JSON says why ('Invalid JSON payload: ...'), where Stargate "
+    "answers RESTEasy's bare 'HTTP 400 Bad Request'",
 }
 
 # name -> (our status, why we answer differently[, our body]). Every entry is a decision, documented in
 # docs/rows-api.md ("Schema endpoints").
-_READ_ONLY = "schema writes are out of scope: a 405 saying DDL goes through CQL (Stargate runs the DDL)"
 DEVIATIONS: Deviations = {
     "paths/astra-prefix": (
         200,
         "the Astra URL shape /api/rest/v2/schemas/... is served too, as for the rows API",
         {"datacenters": [{"name": "{dc}", "replicas": 1}], "name": "{ks}"},
     ),
-    "writes/drop-missing-table": (405, _READ_ONLY),
-    "writes/create-table-bad-json": (405, _READ_ONLY),
-    "writes/create-type-no-name": (405, _READ_ONLY),
 }
 
 
