@@ -60,6 +60,16 @@ LOGIN_CONCURRENCY = 2  # the Cluster's executor, which opens the pools, has two 
 MAX_ADDRESSES = 10_000  # client addresses whose login buckets are kept (least recently seen forgotten first)
 MAX_REFUSED = 10_000  # refused credentials remembered (oldest forgotten first)
 LEASE_RETRIES = 3  # a session retired between its login and a waiter's lease: log in again this often
+LOGIN_LIMIT = "identity_logins"  # the `limit` of a Shed for a login over a rate
+
+
+class LoginsShed(Shed):
+    """A new credential's login over IDENTITY_LOGINS_PER_SECOND or IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND: 503 on
+    the data faces, 429 on /v1/auth; `retry_after` is the seconds until the bucket has a login again."""
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(LOGIN_LIMIT, detail)
+        self.retry_after = retry_after
 
 
 class LoginCredential(Protocol):
@@ -231,28 +241,34 @@ class Identities:
         return Lease(self, entry)
 
     def _spend(self, client: str | None) -> None:
-        """One login of a new credential, or a 503."""
+        """One login of a new credential, or a 503. The address's bucket is charged only when the process's has a
+        login left: a flood elsewhere must not use up a quiet address's logins."""
         if len(self._retired) >= self.max_sessions and len(self._entries) >= self.max_sessions:
             raise Shed("identities", "too many sessions still closing: try again shortly (IDENTITY_SESSIONS)")
-        if client is not None:
-            bucket = self._per_address.get(client)
-            if bucket is None:
-                rate = self.logins_per_address_per_second
-                bucket = self._per_address[client] = TokenBucket(rate, max(1.0, rate), clock=self._clock)
-                if len(self._per_address) > MAX_ADDRESSES:
-                    self._per_address.popitem(last=False)
-            else:
-                self._per_address.move_to_end(client)
-            if not bucket.take():
-                raise Shed(
-                    "identity_logins",
-                    "too many new credentials from this address: try again shortly "
-                    "(IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND)",
-                )
-        if not self._global.take():
-            raise Shed(
-                "identity_logins", "too many new credentials at once: try again shortly (IDENTITY_LOGINS_PER_SECOND)"
+        bucket = self._bucket_of(client) if client is not None else None
+        if bucket is not None and bucket.wait() > 0:
+            raise LoginsShed(
+                "too many new credentials from this address: try again shortly "
+                "(IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND)",
+                bucket.wait(),
             )
+        if not self._global.take():
+            raise LoginsShed(
+                "too many new credentials at once: try again shortly (IDENTITY_LOGINS_PER_SECOND)", self._global.wait()
+            )
+        if bucket is not None:
+            bucket.take()
+
+    def _bucket_of(self, client: str) -> TokenBucket:
+        bucket = self._per_address.get(client)
+        if bucket is None:
+            rate = self.logins_per_address_per_second
+            bucket = self._per_address[client] = TokenBucket(rate, max(1.0, rate), clock=self._clock)
+            if len(self._per_address) > MAX_ADDRESSES:
+                self._per_address.popitem(last=False)
+        else:
+            self._per_address.move_to_end(client)
+        return bucket
 
     # ---- logging in -------------------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from cassandra import ConsistencyLevel
-from cassandra.connection import ConnectionException
 from cassandra.cluster import Session
+from cassandra.connection import ConnectionException
 from cassandra.query import SimpleStatement
 
 from app.db.identities import Identities

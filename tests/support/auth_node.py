@@ -221,7 +221,7 @@ class RoleAdmin:
 def driver_login(address: str = ADDRESS) -> Login:
     """Cassandra's check of a credential: a driver connection as that role, in a worker thread, closed at once."""
 
-    async def login(credential: Credential) -> None:
+    async def login(credential: Credential, client: str | None = None) -> None:
         def check() -> None:
             cluster, _ = connect_as(address, credential.username, credential.password.get_secret_value())
             cluster.shutdown()
