@@ -188,9 +188,15 @@ class Identities:
 
     # ---- a request's session ----------------------------------------------------------------------------------
 
-    async def session_for(self, credential: LoginCredential, *, client: str | None = None) -> Lease:
+    async def session_for(
+        self, credential: LoginCredential, *, client: str | None = None, fresh: bool = False
+    ) -> Lease:
         """A lease on a session logged in as `credential`, opened if need be. Raises `CredentialsRefused` (401),
-        `Shed` (503: a login limit) or a `DatabaseError` (no node answered; Cassandra could not check)."""
+        `Shed` (503: a login limit) or a `DatabaseError` (no node answered; Cassandra could not check).
+
+        `fresh`: Cassandra checks the credential now, by a new login that replaces a cached session (charged to the
+        login limits as a new credential's): what /v1/auth needs, as a cached session says nothing of a role dropped
+        or a password changed since it logged in."""
         if self._closed:
             raise Shed("identities", "the service is shutting down")
         self._bind()
@@ -198,6 +204,9 @@ class Identities:
         charged = False
         for _ in range(LEASE_RETRIES):
             entry = self._entries.get(key)
+            if entry is not None and fresh and not charged:
+                self._retire(entry, "a fresh login asked for")
+                entry = None
             if entry is not None and not self._current(entry):
                 charged = True  # logging a known credential in again is not a new credential's login
                 entry = None

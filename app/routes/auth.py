@@ -58,12 +58,12 @@ class AuthApi:
 
 
 def login_with(identities: Identities) -> Login:
-    """/v1/auth's check of a credential: a session as that role, from the identity cache (kept warm for its use),
-    charged to the client's address as any new credential's login is."""
+    """/v1/auth's check of a credential: a fresh login as that role (never a cached session's word: the role may have
+    been dropped since), kept in the identity cache for the token's use, and charged to the login limits."""
 
     async def login(credential: Credential, client: str | None) -> None:
         try:
-            lease = await identities.session_for(credential, client=client)
+            lease = await identities.session_for(credential, client=client, fresh=True)
         except CredentialsRefused as exc:
             raise LoginRefused(exc.detail) from None
         lease.release()
