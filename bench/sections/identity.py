@@ -91,8 +91,9 @@ def reads(ctx: Context, address: str, names: list[str], node_pid: int | None) ->
     try:
         for index, (name, (mode, _tokens)) in enumerate(variants.items()):
             running[name] = start(name, "app.main:app", ctx.logs, tag=f"-identity{index}", **env, **mode)
-        for name, service in running.items():  # every identity logged in and cached before the measured runs
+        for name, service in running.items():  # every identity logged in and cached, the JITs of both sides warm
             load(service, path, variants[name][1], 4, 3)
+            load(service, path, variants[name][1], CONCURRENCY, max(3.0, ctx.args.seconds))
         order = random.Random(19)
         for _ in range(ROUNDS):
             for name, service in order.sample(list(running.items()), len(running)):

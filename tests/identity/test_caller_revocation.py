@@ -6,7 +6,6 @@ One in-process app in pass-through mode on the auth node, for the module; each t
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -121,4 +120,3 @@ async def test_a_statement_on_a_session_refused_meanwhile_is_the_callers_401(
         assert (refused.value.status, refused.value.error) == (401, "invalid_token"), refused.value.detail
     finally:
         lease.release()
-    await asyncio.sleep(0)
