@@ -13,7 +13,8 @@ What a credential may cost the service, and Cassandra (each login is a bcrypt on
   default pool);
 - a refused login is remembered for IDENTITY_REFUSED_SECONDS: the same credentials are refused again without a
   connection. New credentials log in no faster than IDENTITY_LOGINS_PER_SECOND for the process and
-  IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND per client address (token buckets); past either, a 503 `Shed`;
+  IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND per client address (token buckets; an address is charged only when the
+  process had a login left); past either, a `LoginsShed` (503, and 429 on /v1/auth);
 - at most IDENTITY_SESSIONS sessions are cached. A full cache retires the least recently used one (an unused one
   first); a session unused for IDENTITY_IDLE_SECONDS is retired too;
 - a session older than IDENTITY_MAX_AGE_SECONDS is retired at its next use (or by the sweeper), and the next request

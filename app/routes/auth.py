@@ -1,14 +1,14 @@
 """Stargate's auth API: `POST /v1/auth` (`{"username","password"}`) and `POST /v1/auth/token/generate`
 (`{"key","secret"}`), also under Astra's prefix `/api/rest`, as `@astrajs/rest` posts there without an `authUrl`.
 
-The credentials are checked by Cassandra itself: `login(credential, client)` opens (or reuses) a session as that
-role (`login_with`: the pass-through session cache) and raises `LoginRefused` when Cassandra refuses it. The answer is
-Stargate's: 201 `{"authToken": ...}`; 400 for a missing body or field; 401 with `Cache-Control: no-store` and
-"Failed to create token: ...". The token (`app.identity.issued`) carries the credential sealed; no password is logged
-or kept.
+The credentials are checked by Cassandra itself: `login(credential, client)` logs in as that role afresh
+(`login_with`: a new session in the pass-through session cache, replacing a cached one) and raises `LoginRefused`
+when Cassandra refuses it. The answer is Stargate's: 201 `{"authToken": ...}`; 400 for a missing body or field; 401
+with `Cache-Control: no-store` and "Failed to create token: ...". The token (`app.identity.issued`) carries the
+credential sealed; no password is logged or kept.
 
-Each login of a credential the cache does not hold costs Cassandra a bcrypt, so logins are rate-limited as the
-cache's are, per client address (IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND) and for the process
+Each login costs Cassandra a bcrypt, so logins are rate-limited as a new credential's are in the session cache, per
+client address (IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND) and for the process
 (IDENTITY_LOGINS_PER_SECOND). Past either, the answer is 429 with `Retry-After` (whole seconds until the bucket
 refills) in Stargate's body shape: Stargate's own auth API has no limit, so there is no Stargate answer to copy.
 
