@@ -19,8 +19,9 @@ LOGIN_WORKERS = 2  # app.db.identities.LOGIN_CONCURRENCY: worker threads that lo
 NOISE = (
     "Measured on 2 shared cores while other agents' work ran beside it (load average {start} at the start, {end} at "
     "the end): CPU per request is the serving process's own (user + system, all threads) over exactly each run, and "
-    "noise on shared cores only ever adds to it, so the minimum over the rounds is the steadier figure; the targets "
-    "are judged on it. A difference of a few percent is within this machine's noise."
+    "noise on shared cores only ever adds to it, so the minimum over the rounds should be the steadier figure, but one "
+    "lucky round can set it: the CPU targets are judged on the medians and the minimums both, and are met or missed "
+    "only when the two agree. A difference of a few percent is within this machine's noise."
 )
 
 
@@ -43,19 +44,10 @@ def targets(identity: dict[str, Any]) -> list[tuple[str, str, str]]:
     keys, one, many = (find(reads, role=role) for role in ("keys", "one", "many"))
     cost = {row["what"].split(",")[0]: row for row in identity["cost"]["rows"]}
     many_cost = next((row for what, row in cost.items() if what != "1 identity"), None)
-    lines = []
-    over_keys = _ratio(one, keys)
-    lines.append(
-        ("warm pass-through <= 10% more CPU per read than keys mode", _pct(over_keys), _met(over_keys, CPU_OVER_KEYS))
-    )
-    many_over_one = _ratio(many, one)
-    lines.append(
-        (
-            "50 warm identities <= 20% more CPU per read than one",
-            _pct(many_over_one),
-            _met(many_over_one, CPU_MANY_OVER_ONE),
-        )
-    )
+    lines = [
+        ("warm pass-through <= 10% more CPU per read than keys mode", *_judged(one, keys, CPU_OVER_KEYS)),
+        ("50 warm identities <= 20% more CPU per read than one", *_judged(many, one, CPU_MANY_OVER_ONE)),
+    ]
     each = many_cost["rss_kib_each"] if many_cost else None
     lines.append(
         (
@@ -75,18 +67,20 @@ def targets(identity: dict[str, Any]) -> list[tuple[str, str, str]]:
     return lines
 
 
-def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> float | None:
-    if not a or not b or not b.get("cpu_ms_min"):
-        return None
-    return float(a["cpu_ms_min"]) / float(b["cpu_ms_min"])
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{(value - 1) * 100:+.1f}% (minimum CPU ms/req over the rounds)"
-
-
-def _met(value: float | None, target: float) -> str:
-    return verdict(value, target, at_most=True)
+def _judged(a: dict[str, Any] | None, b: dict[str, Any] | None, target: float) -> tuple[str, str]:
+    """The CPU ratio of `a` to `b` by the medians and by the minimums of the rounds, and a verdict that holds only
+    when both agree: on these shared cores one lucky round can flip a comparison of minimums."""
+    if not a or not b:
+        return "-", "not measured"
+    by_median = float(a["cpu_ms"]) / float(b["cpu_ms"])
+    by_min = float(a["cpu_ms_min"]) / float(b["cpu_ms_min"])
+    measured = f"{(by_median - 1) * 100:+.1f}% by the medians, {(by_min - 1) * 100:+.1f}% by the minimums"
+    met = [by_median <= target, by_min <= target]
+    if all(met):
+        return measured, "met"
+    if not any(met):
+        return measured, "**missed**"
+    return measured, "not settled (the medians and the minimums disagree)"
 
 
 def markdown(page: dict[str, Any]) -> str:
