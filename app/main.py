@@ -22,7 +22,7 @@ from app.config.posture import log_posture
 from app.db.cluster import connect, connection_class_for, default_consistency, serial_consistency
 from app.db.credentials import watch_bundle_certificate
 from app.db.database import Database
-from app.db.identities import CredentialsRefused, Identities
+from app.db.identities import Identities
 from app.db.schema import apply_schema
 from app.db.statements import Statements, decide_sample, prepare_statements
 from app.exceptions import ConfigError, StartupError
@@ -37,7 +37,6 @@ from app.http.observability import Observability
 from app.http.sample import SampleOn
 from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
 from app.http.timeout import ServerTimeout
-from app.identity.credentials import Credential
 from app.identity.issued import IssuedTokens
 from app.logs import configure_logging
 from app.openapi import document as rows_openapi
@@ -131,7 +130,7 @@ def lifespan(
         engine, identities = backend.engine, backend.identities
         state: dict[str, object] = {"backend": backend}  # routes reach it through BackendDep (app.http.deps)
         if identities is not None and backend.tokens is not None:
-            state["auth_api"] = auth.AuthApi(_login_with(identities), backend.tokens)
+            state["auth_api"] = auth.AuthApi(auth.login_with(identities), backend.tokens)
         log.info("ready: %s (AUTH_MODE=%s)", settings.describe, settings.auth_mode)
         rows_openapi.serve(app, engine.catalog)
         try:
@@ -172,19 +171,6 @@ def _backend(
     identities = Identities.from_settings(cluster, settings) if settings.auth_mode == "passthrough" else None
     tokens = IssuedTokens.from_settings(settings)
     return Backend(db, statements, settings, cursors=codec, engine=engine, identities=identities, tokens=tokens)
-
-
-def _login_with(identities: Identities) -> auth.Login:
-    """/v1/auth's check of a credential: a session as that role, from the identity cache (kept warm for its use)."""
-
-    async def login(credential: Credential) -> None:
-        try:
-            lease = await identities.session_for(credential)
-        except CredentialsRefused as exc:
-            raise auth.LoginRefused(exc.detail) from None
-        lease.release()
-
-    return login
 
 
 def _init_schema(settings: Settings) -> None:

@@ -25,10 +25,11 @@ from bench.harness.common import LOGS, RESULTS, log
 from bench.harness.context import Context
 from bench.harness.service import services
 from bench.report import ab as ab_report
+from bench.report import identity as identity_report
 from bench.report import results as results_report
 from bench.report import rows as rows_report
 from bench.report import split as split_report
-from bench.sections import ab, ingest, point, profile, remote, rows, slow, split, streaming
+from bench.sections import ab, identity, ingest, point, profile, remote, rows, slow, split, streaming
 from bench.targets.http import HTTP_VARIANTS
 from bench.tools import orjson_framing
 
@@ -55,6 +56,8 @@ SECTIONS = (
     Section("profile", profile.run, shared=True),
     Section("rows", rows.run, shared=True),
     Section("ingest", ingest.run, data=False),  # writes tables of its own
+    # on the auth node of the tests (127.0.0.51), started for it
+    Section("identity", identity.run, lambda results: identity_report.write(results, RESULTS), data=False),
 )
 SKIPPABLE = tuple(section.name for section in SECTIONS if section.opt_in is None)
 # Pages written once every section has run, when one of theirs ran: rows.md reads ingest.json.

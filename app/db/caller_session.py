@@ -22,6 +22,9 @@ thread reach its pools: it has no thread of its own. Two more driver behaviours 
   only when every session's new pool opened; a caller whose role was dropped must not keep a node down for all.
 - a login refused after it was established (a pool re-opened after the role was dropped or its password changed)
   shuts the session down at once, and says so to `on_refused`: the pool's `_replace` would retry at once, forever.
+  A statement a request still holding its lease sends afterwards is refused `StaleCredentials` (401, the caller's
+  stale password), where the driver would answer that no node is reachable (503). A statement already in flight when
+  the connection dropped fails as the connection did.
 
 Everything here blocks: call it in a worker thread. Under `DRIVER_IO=loop` the pools' connections are opened by the
 Cluster's executor threads and live on the serving loop, as the service's own do.
@@ -38,11 +41,20 @@ from cassandra import AuthenticationFailed, ConsistencyLevel
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, NoHostAvailable, Session
 
-from app.db.errors import transient_auth_failure
+from app.db.errors import server_message, transient_auth_failure
+from app.exceptions import DatabaseError
 
 log = logging.getLogger("app.db.caller_session")
 
 OnRefused = Callable[[AuthenticationFailed], None]
+
+
+class StaleCredentials(DatabaseError):
+    """A statement on a caller's session whose reconnection Cassandra refused (the role dropped, its password
+    changed): the caller's 401, raised by the session itself, as the driver would only say that no node answered."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(401, "invalid_token", f"Cassandra refused these credentials on reconnecting: {message}")
 
 
 class _CallerCluster:
@@ -92,6 +104,15 @@ class CallerSession(Session):  # type: ignore[misc]  # the driver ships no type 
 
     established = False
     on_refused: OnRefused | None = None
+    refusal: AuthenticationFailed | None = None  # set when a reconnection was refused: the session is closed
+
+    def execute_async(self, *args: Any, **kwargs: Any) -> Any:
+        refusal = self.refusal
+        if refusal is not None and transient_auth_failure(refusal):
+            raise DatabaseError(503, "database_unavailable", "Cassandra could not check these credentials")
+        if refusal is not None:
+            raise StaleCredentials(server_message(refusal))
+        return super().execute_async(*args, **kwargs)
 
     def add_or_renew_pool(self, host: Any, is_host_addition: bool) -> Any:
         future = super().add_or_renew_pool(host, is_host_addition)
@@ -109,6 +130,7 @@ class CallerSession(Session):  # type: ignore[misc]  # the driver ships no type 
 
     def refused_after_login(self, exc: AuthenticationFailed) -> None:
         log.info("Cassandra refused a new connection of a caller's session (%s): closing it", exc)
+        self.refusal = exc
         callback = self.on_refused
         self.close()
         if callback is not None:

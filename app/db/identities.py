@@ -13,7 +13,8 @@ What a credential may cost the service, and Cassandra (each login is a bcrypt on
   default pool);
 - a refused login is remembered for IDENTITY_REFUSED_SECONDS: the same credentials are refused again without a
   connection. New credentials log in no faster than IDENTITY_LOGINS_PER_SECOND for the process and
-  IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND per client address (token buckets); past either, a 503 `Shed`;
+  IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND per client address (token buckets; an address is charged only when the
+  process had a login left); past either, a `LoginsShed` (503, and 429 on /v1/auth);
 - at most IDENTITY_SESSIONS sessions are cached. A full cache retires the least recently used one (an unused one
   first); a session unused for IDENTITY_IDLE_SECONDS is retired too;
 - a session older than IDENTITY_MAX_AGE_SECONDS is retired at its next use (or by the sweeper), and the next request
@@ -60,6 +61,16 @@ LOGIN_CONCURRENCY = 2  # the Cluster's executor, which opens the pools, has two 
 MAX_ADDRESSES = 10_000  # client addresses whose login buckets are kept (least recently seen forgotten first)
 MAX_REFUSED = 10_000  # refused credentials remembered (oldest forgotten first)
 LEASE_RETRIES = 3  # a session retired between its login and a waiter's lease: log in again this often
+LOGIN_LIMIT = "identity_logins"  # the `limit` of a Shed for a login over a rate
+
+
+class LoginsShed(Shed):
+    """A new credential's login over IDENTITY_LOGINS_PER_SECOND or IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND: 503 on
+    the data faces, 429 on /v1/auth; `retry_after` is the seconds until the bucket has a login again."""
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(LOGIN_LIMIT, detail)
+        self.retry_after = retry_after
 
 
 class LoginCredential(Protocol):
@@ -178,9 +189,15 @@ class Identities:
 
     # ---- a request's session ----------------------------------------------------------------------------------
 
-    async def session_for(self, credential: LoginCredential, *, client: str | None = None) -> Lease:
+    async def session_for(
+        self, credential: LoginCredential, *, client: str | None = None, fresh: bool = False
+    ) -> Lease:
         """A lease on a session logged in as `credential`, opened if need be. Raises `CredentialsRefused` (401),
-        `Shed` (503: a login limit) or a `DatabaseError` (no node answered; Cassandra could not check)."""
+        `Shed` (503: a login limit) or a `DatabaseError` (no node answered; Cassandra could not check).
+
+        `fresh`: Cassandra checks the credential now, by a new login that replaces a cached session (charged to the
+        login limits as a new credential's): what /v1/auth needs, as a cached session says nothing of a role dropped
+        or a password changed since it logged in."""
         if self._closed:
             raise Shed("identities", "the service is shutting down")
         self._bind()
@@ -188,6 +205,9 @@ class Identities:
         charged = False
         for _ in range(LEASE_RETRIES):
             entry = self._entries.get(key)
+            if entry is not None and fresh and not charged:
+                self._retire(entry, "a fresh login asked for")
+                entry = None
             if entry is not None and not self._current(entry):
                 charged = True  # logging a known credential in again is not a new credential's login
                 entry = None
@@ -231,28 +251,34 @@ class Identities:
         return Lease(self, entry)
 
     def _spend(self, client: str | None) -> None:
-        """One login of a new credential, or a 503."""
+        """One login of a new credential, or a 503. The address's bucket is charged only when the process's has a
+        login left: a flood elsewhere must not use up a quiet address's logins."""
         if len(self._retired) >= self.max_sessions and len(self._entries) >= self.max_sessions:
             raise Shed("identities", "too many sessions still closing: try again shortly (IDENTITY_SESSIONS)")
-        if client is not None:
-            bucket = self._per_address.get(client)
-            if bucket is None:
-                rate = self.logins_per_address_per_second
-                bucket = self._per_address[client] = TokenBucket(rate, max(1.0, rate), clock=self._clock)
-                if len(self._per_address) > MAX_ADDRESSES:
-                    self._per_address.popitem(last=False)
-            else:
-                self._per_address.move_to_end(client)
-            if not bucket.take():
-                raise Shed(
-                    "identity_logins",
-                    "too many new credentials from this address: try again shortly "
-                    "(IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND)",
-                )
-        if not self._global.take():
-            raise Shed(
-                "identity_logins", "too many new credentials at once: try again shortly (IDENTITY_LOGINS_PER_SECOND)"
+        bucket = self._bucket_of(client) if client is not None else None
+        if bucket is not None and bucket.wait() > 0:
+            raise LoginsShed(
+                "too many new credentials from this address: try again shortly "
+                "(IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND)",
+                bucket.wait(),
             )
+        if not self._global.take():
+            raise LoginsShed(
+                "too many new credentials at once: try again shortly (IDENTITY_LOGINS_PER_SECOND)", self._global.wait()
+            )
+        if bucket is not None:
+            bucket.take()
+
+    def _bucket_of(self, client: str) -> TokenBucket:
+        bucket = self._per_address.get(client)
+        if bucket is None:
+            rate = self.logins_per_address_per_second
+            bucket = self._per_address[client] = TokenBucket(rate, max(1.0, rate), clock=self._clock)
+            if len(self._per_address) > MAX_ADDRESSES:
+                self._per_address.popitem(last=False)
+        else:
+            self._per_address.move_to_end(client)
+        return bucket
 
     # ---- logging in -------------------------------------------------------------------------------------------
 

@@ -1,10 +1,16 @@
 """Stargate's auth API: `POST /v1/auth` (`{"username","password"}`) and `POST /v1/auth/token/generate`
 (`{"key","secret"}`), also under Astra's prefix `/api/rest`, as `@astrajs/rest` posts there without an `authUrl`.
 
-The credentials are checked by Cassandra itself: `login(credential)` opens (or reuses) a session as that role and
-raises `LoginRefused` when Cassandra refuses it. The answer is Stargate's: 201 `{"authToken": ...}`; 400 for a
-missing body or field; 401 with `Cache-Control: no-store` and "Failed to create token: ...". The token
-(`app.identity.issued`) carries the credential sealed; no password is logged or kept.
+The credentials are checked by Cassandra itself: `login(credential, client)` logs in as that role afresh
+(`login_with`: a new session in the pass-through session cache, replacing a cached one) and raises `LoginRefused`
+when Cassandra refuses it. The answer is Stargate's: 201 `{"authToken": ...}`; 400 for a missing body or field; 401
+with `Cache-Control: no-store` and "Failed to create token: ...". The token (`app.identity.issued`) carries the
+credential sealed; no password is logged or kept.
+
+Each login costs Cassandra a bcrypt, so logins are rate-limited as a new credential's are in the session cache, per
+client address (IDENTITY_LOGINS_PER_ADDRESS_PER_SECOND) and for the process
+(IDENTITY_LOGINS_PER_SECOND). Past either, the answer is 429 with `Retry-After` (whole seconds until the bucket
+refills) in Stargate's body shape: Stargate's own auth API has no limit, so there is no Stargate answer to copy.
 
 The Data API's `POST /v1/{keyspace}` meets `/v1/auth` when a keyspace is named `auth`: `body_kind` tells a login
 body from a Data API command by its shape, for the router that serves both.
@@ -12,6 +18,7 @@ body from a Data API command by its shape, for the router that serves both.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from app.db.identities import CredentialsRefused, Identities, LoginsShed
 from app.encoding import dumps
 from app.identity.credentials import MAX_NAME_BYTES, MAX_PASSWORD_BYTES, Credential
 from app.identity.issued import IssuedTokens
@@ -34,7 +42,7 @@ PREFIXES = ("", "/api/rest")
 LOGIN_FIELDS = frozenset({"username", "password", "key", "secret"})
 NO_STORE = {"Cache-Control": "no-store"}
 
-Login = Callable[[Credential], Awaitable[None]]
+Login = Callable[[Credential, str | None], Awaitable[None]]  # (credential, client address)
 
 
 class LoginRefused(Exception):
@@ -47,6 +55,20 @@ class AuthApi:
 
     login: Login
     tokens: IssuedTokens
+
+
+def login_with(identities: Identities) -> Login:
+    """/v1/auth's check of a credential: a fresh login as that role (never a cached session's word: the role may have
+    been dropped since), kept in the identity cache for the token's use, and charged to the login limits."""
+
+    async def login(credential: Credential, client: str | None) -> None:
+        try:
+            lease = await identities.session_for(credential, client=client, fresh=True)
+        except CredentialsRefused as exc:
+            raise LoginRefused(exc.detail) from None
+        lease.release()
+
+    return login
 
 
 def body_kind(body: object) -> Literal["login", "command"]:
@@ -99,7 +121,10 @@ def _endpoint(api: AuthApi | None, user_field: str, password_field: str) -> Call
             return _error(400, f"{user_field} or {password_field} is too long")
         credential = Credential(user, SecretStr(password))
         try:
-            await auth.login(credential)
+            await auth.login(credential, request.client.host if request.client else None)
+        except LoginsShed as exc:  # other limits (shutting down, sessions still closing) are the app's 503
+            wait = max(1, math.ceil(exc.retry_after))
+            return _error(429, f"Failed to create token: {exc.detail}", {**NO_STORE, "Retry-After": str(wait)})
         except Exception as exc:
             reason = refusal_reason(exc)
             if reason is None:

@@ -105,7 +105,7 @@ async def test_no_password_appears_in_any_log_line(
 
 
 async def test_a_login_that_fails_without_a_refusal_is_not_a_401() -> None:
-    async def unreachable(credential: Credential) -> None:
+    async def unreachable(credential: Credential, client: str | None) -> None:
         raise ConnectionRefusedError("the database cannot be reached")
 
     app = Starlette(routes=routes(AuthApi(unreachable, IssuedTokens([SECRET]))))

@@ -246,6 +246,18 @@ async def test_a_changed_password_refuses_the_old_one_and_accepts_the_new(
     (await identities.session_for(credential(role.username, "changed-secret"))).release()
 
 
+async def test_a_fresh_login_of_a_dropped_role_is_refused_although_its_session_is_cached(
+    make_identities: MakeIdentities, make_role: MakeRole, superuser: Session
+) -> None:
+    role = make_role()
+    identities = make_identities()
+    (await identities.session_for(role)).release()
+    superuser.execute(f"DROP ROLE {role.username}")
+    with pytest.raises(CredentialsRefused):
+        await identities.session_for(role, fresh=True)
+    assert identities.logins == 2
+
+
 async def test_a_dropped_roles_session_closes_when_the_driver_reopens_its_pool(
     make_identities: MakeIdentities, make_role: MakeRole, superuser: Session, service_cluster: Cluster
 ) -> None:

@@ -51,6 +51,11 @@ audit_logging_options:
     - class_name: FileAuditLogger
   included_categories: AUTH
 """
+# The benchmark's node (bench/sections/identity.py): Cassandra's default caches of roles, permissions and credentials
+# (2 s), as in production, so that a read does not also read system_auth; its own home and address.
+CACHED_HOME = ".cassandra-auth-cached"
+CACHED_BASE = 60
+CACHED_YAML = "".join(line + "\n" for line in EXTRA_YAML.splitlines() if "_validity" not in line)
 # FileAuditLogger's line, e.g. "user:reader|host:127.0.0.51:7000|source:/127.0.0.1|port:5|...|type:LOGIN_SUCCESS|...";
 # a refused login's user is "anonymous" and Cassandra's message names the user it tried.
 AUDIT_LINE = re.compile(r"\|type:(LOGIN_SUCCESS|LOGIN_ERROR)\|")
@@ -96,13 +101,15 @@ class AuthNode(LocalCluster):
 
 
 @contextmanager
-def running_auth_node() -> Iterator[AuthNode]:
+def running_auth_node(*, cached: bool = False) -> Iterator[AuthNode]:
     """A fresh auth node (left-overs of an interrupted run stopped and deleted), answering as the superuser; stopped
-    when the block ends, whatever happened.
+    when the block ends, whatever happened. `cached`: the benchmark's node instead (127.0.0.61, Cassandra's default
+    auth caches).
 
     With AUTH_NODE_KEEP=1 a node already running in `.cassandra-auth/` is used as it is, and one started here is left
     running: for working on these tests (a start takes about a minute on two busy cores)."""
-    node = AuthNode(ROOT / HOME, 1, BASE, HEAP, extra_yaml=ROOT / HOME / "auth.yaml")
+    home, base, yaml = (CACHED_HOME, CACHED_BASE, CACHED_YAML) if cached else (HOME, BASE, EXTRA_YAML)
+    node = AuthNode(ROOT / home, 1, base, HEAP, extra_yaml=ROOT / home / "auth.yaml")
     keep = os.environ.get("AUTH_NODE_KEEP") == "1"
     if keep and node.extra_yaml.exists() and _answers(node.address):
         yield node
@@ -110,7 +117,7 @@ def running_auth_node() -> Iterator[AuthNode]:
     node.stop()
     shutil.rmtree(node.home, ignore_errors=True)
     node.home.mkdir(parents=True)
-    node.extra_yaml.write_text(EXTRA_YAML)
+    node.extra_yaml.write_text(yaml)
     started = time.monotonic()
     try:
         node.start()
@@ -221,7 +228,7 @@ class RoleAdmin:
 def driver_login(address: str = ADDRESS) -> Login:
     """Cassandra's check of a credential: a driver connection as that role, in a worker thread, closed at once."""
 
-    async def login(credential: Credential) -> None:
+    async def login(credential: Credential, client: str | None = None) -> None:
         def check() -> None:
             cluster, _ = connect_as(address, credential.username, credential.password.get_secret_value())
             cluster.shutdown()
