@@ -211,6 +211,8 @@ ADDED_SINCE: tuple[str, ...] = (
     "API_KEYS_FILE",
     "AUTH_TOKEN_TTL_SECONDS",
     "AUTH_TOKEN_MAX_AGE_SECONDS",
+    "TRUSTED_PROXIES",
+    "ACCESS_LOG_PATHS",
 )
 
 
