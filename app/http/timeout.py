@@ -40,7 +40,10 @@ class ServerTimeout:
         try:
             async with asyncio.timeout(seconds) as deadline:
                 send.deadline = deadline
-                await app(scope, receive, send)
+                try:
+                    await app(scope, receive, send)
+                finally:
+                    send.deadline = None  # a finished deadline cannot be stopped: answers after it need no stop
         except TimeoutError:
             if not deadline.expired():
                 raise  # a TimeoutError of the handler's own, not our deadline: the error handlers decide
