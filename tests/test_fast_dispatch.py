@@ -44,6 +44,8 @@ FALLS_THROUGH = [
     ("POST", "/animal"),
     ("GET", "/animal/a/b/c"),
     ("GET", "/plant/" + "x" * 257 + "/y"),  # FastAPI's 422
+    ("GET", "/animal//s"),
+    ("HEAD", "/v2/keyspaces/ks/t/a"),
     ("GET", "/healthz"),
     ("GET", "/docs"),
 ]

@@ -96,7 +96,8 @@ class Table:
                 shape = path[len(prefix) :] if isinstance(path, str) and path.startswith(prefix) else None
                 if isinstance(route, Route) and shape in (WHERE, ROWS, KEY):
                     for method in route.methods or ():
-                        rows[prefix].setdefault((method, shape), route)
+                        if method != "HEAD":  # a HEAD is the router's: rare, and answered without a body
+                            rows[prefix].setdefault((method, shape), route)
             if path in SAMPLE_TEMPLATES and getattr(route, "methods", None) == {"GET"}:
                 plan = _sample_plan(route)
                 if plan is None:
@@ -121,8 +122,8 @@ class Table:
         if found is None or method != "GET" or self.overrides:
             return None
         genus, slash, species = rest.partition("/")
-        if not slash or "/" in species:
-            return None
+        if not slash or not genus or not species or "/" in species:
+            return None  # not `/{genus}/{species}` as Starlette matches it (`[^/]+` each)
         params = {"genus": genus, "species": species}
         for name, low, high in found.bounds:
             if not low <= len(params[name]) <= high:
