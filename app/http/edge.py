@@ -57,6 +57,8 @@ class Exchange:
 
 
 class Edge:
+    """The middleware chain: `observe`, `body_limit`, `admission` and `timeout`, run in that order per request."""
+
     def __init__(
         self,
         app: ASGIApp,
