@@ -29,13 +29,16 @@ from app.exceptions import ConfigError, StartupError
 from app.http import errors
 from app.http.admission import AdmissionControl
 from app.http.body_limit import BodyLimit
+from app.http.client_address import ClientAddress
 from app.http.deps import Backend
 from app.http.docs import fastapi_with_offline_docs
+from app.http.edge import Edge
 from app.http.errors import EXCEPTION_HANDLERS
+from app.http.hot_routes import HotRoutes
 from app.http.limits import Limits
-from app.http.observability import Observability
+from app.http.observability import Observe
 from app.http.sample import SampleOn
-from app.http.startup import OneLineStartupFailure, refuse_to_start, report_startup_failure
+from app.http.startup import refuse_to_start, report_startup_failure
 from app.http.timeout import ServerTimeout
 from app.identity.issued import IssuedTokens
 from app.logs import configure_logging
@@ -69,12 +72,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not secrets:
         log.warning("PAGE_STATE_SECRETS is not set: page tokens are valid only in this process")
     middleware = [
-        Middleware(OneLineStartupFailure),
-        Middleware(Observability),
-        # A bulk ingest has no total size and answers after its whole body: it bounds its lines and stages itself.
-        Middleware(BodyLimit, max_bytes=settings.max_body_bytes, exempt=is_ingest),
-        Middleware(AdmissionControl, limits=Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
-        Middleware(ServerTimeout, seconds=settings.server_timeout, exempt=is_ingest),
+        # The edge: one ASGI layer whose steps run in this order (app/http/edge.py); a lifespan gets its start-up
+        # failure as one line (app/http/startup.py).
+        Middleware(
+            Edge,
+            # request id, the access line (its client through TRUSTED_PROXIES), request metrics
+            observe=Observe(clients=ClientAddress(settings.trusted_proxies), paths=settings.access_log_paths),
+            # 413; a bulk ingest has no total size and answers after its whole body: it bounds its lines itself
+            body_limit=BodyLimit(settings.max_body_bytes, exempt=is_ingest),
+            # a request slot, a short queue, else 503; probes and /metrics are never queued
+            admission=AdmissionControl(Limits.from_settings(settings), exempt=UNLIMITED_PATHS),
+            # 504 until the status line (not for a bulk ingest, which bounds its stages itself)
+            timeout=ServerTimeout(settings.server_timeout, exempt=is_ingest),
+        ),
+        # The hot routes (rows reads and writes, the sample's point reads) matched once, before FastAPI's router;
+        # anything else goes on to FastAPI (app/http/hot_routes.py).
+        Middleware(HotRoutes),
     ]
     app = fastapi_with_offline_docs(  # FastAPI, with /docs and /redoc served offline (app/http/docs.py)
         title="Cassandra sample API (async-native)",

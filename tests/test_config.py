@@ -222,6 +222,8 @@ ADDED_SINCE: tuple[str, ...] = (
     "DATA_API_PAGE_SIZE",
     "DATA_API_MAX_SORT_ROWS",
     "SCHEMA_API_WRITES",
+    "TRUSTED_PROXIES",
+    "ACCESS_LOG_PATHS",
 )
 
 

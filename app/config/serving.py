@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, model_validator
 
 from app.config.common import CommaList
 from app.exceptions import ConfigError
@@ -179,3 +179,18 @@ class AdmissionSettings(BaseModel):
         if self.max_connections is not None:
             return self.max_connections
         return self.max_concurrent_requests + self.max_queued_requests + self.max_streams + 64
+
+    # added by edge: who called, and how their path is written, in the access line (app/http/client_address.py,
+    # app/http/observability.py)
+    trusted_proxies: CommaList[IPvAnyNetwork] = Field(
+        default_factory=list,
+        max_length=64,
+        description="comma-separated addresses or CIDRs of the proxies in front of the service; from a peer among "
+        "them, the access line's client is the rightmost X-Forwarded-For hop that is not one of them (empty: the "
+        "peer's own address)",
+    )
+    access_log_paths: Literal["raw", "template"] = Field(
+        default="raw",
+        description="the access line's path: `raw` as requested, or `template`, the route template "
+        "(`/v2/keyspaces/{keyspace}/{table}/{key}`), because key paths can be personal data",
+    )

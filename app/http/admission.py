@@ -1,16 +1,18 @@
-"""Admission control at the HTTP edge: a slot per request, a short bounded queue, then 503 with Retry-After.
+"""Admission control, a step of the edge (`app.http.edge`): a slot per request, a short bounded queue, then 503
+with Retry-After.
 
 The gates themselves are `app.http.limits`. A listing that turns into a stream calls `admit_stream`, which trades
 the request's slot for one of MAX_STREAMS stream slots: the `Admission` it trades is kept in the request's scope
-under `SCOPE_KEY` by the middleware below, and read back only here.
+under `SCOPE_KEY` by the step below, and read back only here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Literal
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from app.http.errors import RETRY_AFTER_SECONDS, send_error
 from app.http.limits import Admission, Limits, Ticket
@@ -20,16 +22,17 @@ SCOPE_KEY = "app.admission"
 
 
 class AdmissionControl:
-    def __init__(self, app: ASGIApp, *, limits: Limits, exempt: Collection[str] = ()) -> None:
-        self.app = app
+    """`enter(scope)`: the request's `Admission` (None for an exempt path), or `False` when it is shed, already
+    answered 503 through `send`. The edge releases what it holds once the request is done."""
+
+    def __init__(self, limits: Limits, *, exempt: Collection[str] = ()) -> None:
         self.limits = limits
-        # Probes, metrics and docs are never queued or shed: an overloaded process must still say how it is.
+        # Probes and metrics are never queued or shed: an overloaded process must still say how it is.
         self.exempt = frozenset(exempt)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt:
-            await self.app(scope, receive, send)
-            return
+    async def enter(self, scope: Scope, send: Send) -> Admission | Literal[False] | None:
+        if scope["path"] in self.exempt:
+            return None
         limits = self.limits
         if not await limits.requests.enter():
             SHED.labels("requests").inc()
@@ -38,14 +41,11 @@ class AdmissionControl:
                 f"MAX_CONCURRENT_REQUESTS); retry after {RETRY_AFTER_SECONDS} s"
             )
             await send_error(send, 503, "overloaded", detail, path=scope["path"])
-            return
+            return False
         admission = Admission(limits)
         admission.held.append(Ticket(limits.requests))
         scope[SCOPE_KEY] = admission
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            admission.release()
+        return admission
 
 
 async def admit_stream(request: Request) -> None:

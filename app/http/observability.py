@@ -1,15 +1,14 @@
-"""Request id in and out, one JSON access line per request, and the request metrics: the outermost HTTP layer.
+"""Request id in and out, one JSON access line per request, and the request metrics: the edge's outermost step.
 
-Pure ASGI (no BaseHTTPMiddleware), so streamed bodies pass through chunk by chunk, and the latency it records
-runs to a stream's last byte. It is also where an exception nothing else handled ends: Starlette's own last resort
-(ServerErrorMiddleware) sits outside every user middleware, so its 500 would carry no request id, and the
-exception would go on to uvicorn, which logs it again. Here it becomes a JSON 500 with `X-Request-ID` and one log
-line that carries the request id; after the first byte, the connection is cut instead.
+`Observe` is a step of `app.http.edge.Edge`, not a middleware of its own: the edge calls `request_id` when a request
+comes in and `record` when its last byte is out (streams included), and answers an exception nothing else handled
+(Starlette's own last resort, ServerErrorMiddleware, sits outside every user middleware, so its 500 would carry no
+request id). The access line names the client (`app.http.client_address`, through trusted proxies) and the path
+as requested, or its route template under `ACCESS_LOG_PATHS=template`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import os
@@ -18,17 +17,13 @@ import time
 
 from prometheus_client import Counter, Histogram
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from app.http.errors import send_error
+from app.http.client_address import ClientAddress
 from app.http.principal import principal_of
-from app.logs import request_id
-from app.metrics import IN_FLIGHT, LATENCY, REQUESTS
-from app.server.protocol import ABORT_KEY
+from app.metrics import LATENCY, REQUESTS
 
 access_log = logging.getLogger("app.access")
-error_log = logging.getLogger("app.errors")
-
 # `\Z`, not `$` (which also matches before a trailing newline); used with `fullmatch`.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}\Z")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -58,60 +53,30 @@ class RouteTemplates:
         return next((path for regex, path in self._compiled if regex.match(scope["path"])), "unmatched")
 
 
-class Observability:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class Observe:
+    """The request id of a request, and its access line and metrics once it is done."""
+
+    def __init__(self, *, clients: ClientAddress | None = None, paths: str = "raw") -> None:
         self.route_template = RouteTemplates()
+        self.client = clients or ClientAddress()
+        self.templated = paths == "template"
         # The labelled children, looked up once per (method, route, status): `labels()` takes a lock and checks
         # its arguments on every call. Bounded like the labels themselves.
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        rid = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
-        token = request_id.set(rid)
-        started = time.perf_counter()
-        first_byte: float | None = None
-        status: int | None = None
+    def request_id(self, scope: Scope) -> str:
+        """The caller's `X-Request-ID` if it looks sane, else a new one."""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                return incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
+        return new_request_id()
 
-        async def send_observed(message: Message) -> None:
-            nonlocal status, first_byte
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                first_byte = time.perf_counter()
-                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
-            await send(message)
+    def path(self, scope: Scope) -> str:
+        """The path as the edge's own log lines write it: raw, or its route template (ACCESS_LOG_PATHS)."""
+        return self.route_template(scope) if self.templated else str(scope["path"])[:512]
 
-        IN_FLIGHT.inc()
-        try:
-            await self.app(scope, receive, send_observed)
-        except asyncio.CancelledError:
-            status = status or 499  # nginx's "client closed request": nothing was answered
-            raise
-        except Exception:
-            error_log.exception("unhandled error on %s %s", scope["method"][:16], scope["path"][:512])
-            if status is None:
-                status = 500
-                await send_error(
-                    send_observed, 500, "internal_error", "an unexpected error occurred", path=scope["path"]
-                )
-            else:
-                abort = scope.get(ABORT_KEY)  # the answer is half sent: cut it, as a failed stream is cut
-                if callable(abort):
-                    abort()
-                    await asyncio.sleep(0)
-        except BaseException:
-            status = status or 500
-            raise
-        finally:
-            IN_FLIGHT.dec()
-            self._record(scope, rid, status or 500, started, first_byte)
-            request_id.reset(token)
-
-    def _record(self, scope: Scope, rid: str, status: int, started: float, first_byte: float | None) -> None:
+    def record(self, scope: Scope, rid: str, status: int, started: float, first_byte: float | None) -> None:
         elapsed = time.perf_counter() - started
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
         route = self.route_template(scope)
@@ -132,11 +97,12 @@ class Observability:
         fields = {
             "method": scope["method"][:16],
             "route": route,
-            "path": scope["path"][:512],
+            "path": route if self.templated else scope["path"][:512],
             "status": status,
             "duration_ms": round(elapsed * 1000, 3),
             "first_byte_ms": None if first_byte is None else round((first_byte - started) * 1000, 3),
             "request_id": rid,
+            "client": self.client(scope),
             "principal": principal_of(scope),  # who called, never their token (`app.http.principal`)
         }
         access_log.log(level, "request", extra={"fields": fields})

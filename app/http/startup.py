@@ -1,7 +1,7 @@
 """A failed start-up is one line naming what to fix, not Starlette's traceback.
 
 Two halves that only work together: `report_startup_failure` wraps the lifespan's start-up steps and keeps the
-`StartupError`'s line on the app's state; `OneLineStartupFailure`, the outermost middleware, puts that line into
+`StartupError`'s line on the app's state; `one_line_lifespan`, the edge's lifespan step, puts that line into
 the `lifespan.startup.failed` message that uvicorn prints.
 """
 
@@ -26,23 +26,17 @@ def report_startup_failure(app: Starlette) -> Iterator[None]:
         raise
 
 
-class OneLineStartupFailure:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+async def one_line_lifespan(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """The lifespan of `app`, its `lifespan.startup.failed` message carrying the line `report_startup_failure` kept."""
+    owner = scope.get("app")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-        owner = scope.get("app")
+    async def send_clean(message: Message) -> None:
+        error = getattr(getattr(owner, "state", None), "startup_error", None)
+        if message["type"] == "lifespan.startup.failed" and error:
+            message = {"type": "lifespan.startup.failed", "message": f"start-up failed: {error}"}
+        await send(message)
 
-        async def send_clean(message: Message) -> None:
-            error = getattr(getattr(owner, "state", None), "startup_error", None)
-            if message["type"] == "lifespan.startup.failed" and error:
-                message = {"type": "lifespan.startup.failed", "message": f"start-up failed: {error}"}
-            await send(message)
-
-        await self.app(scope, receive, send_clean)
+    await app(scope, receive, send_clean)
 
 
 def refuse_to_start(message: str) -> ASGIApp:

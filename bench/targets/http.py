@@ -26,7 +26,7 @@ CUTS_HTTP: dict[str, tuple[str, dict[str, str]]] = {
     "a, loop, one send per request (cut undone)": (VARIANTS_APP, {**LOOP, "BENCH_UNDO": "coalesce"}),
     "a, loop, point reads without paging (tried)": (VARIANTS_APP, {**LOOP, "BENCH_DO": "point-unpaged"}),
 }
-MIDDLEWARES = ("OneLineStartupFailure", "Observability", "BodyLimit", "AdmissionControl", "ServerTimeout")
+MIDDLEWARES = ("Edge", "HotRoutes")  # the edge's steps are one layer; without HotRoutes, the router serves all
 MIDDLEWARE_HTTP: dict[str, tuple[str, dict[str, str]]] = {
     OURS: ("app.main:app", {}),
     "a, no middleware at all": (VARIANTS_APP, {"BENCH_DROP_MIDDLEWARE": "all"}),
