@@ -16,6 +16,7 @@ from starlette.responses import StreamingResponse
 from app.config import Settings
 from app.main import create_app
 from tests.support.app import API_KEY, client_for, hardened_settings
+from tests.support.rows import assert_stargate_error
 
 SERVER_TIMEOUT = 0.5
 
@@ -82,5 +83,4 @@ async def test_an_oversized_body_on_a_hot_route_is_a_413_in_stargates_shape(
         content=chunks(),
         headers={"Content-Type": "application/json", "X-API-Key": API_KEY},
     )
-    assert response.status_code == 413
-    assert response.json()["code"] == 413 and response.json()["error"] == "payload_too_large"
+    assert_stargate_error(response, 413, error="payload_too_large")
