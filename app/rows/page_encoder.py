@@ -13,7 +13,6 @@ closure values, so no name a schema holds is ever read as code.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,23 +21,22 @@ from app.rows.types import encoder
 
 Row = dict[str, Any]
 Build = Callable[[list[tuple[Any, ...]]], list[Row]]
-MAX_SHAPES = 64  # column choices per table whose builder is kept (the rest are built per request)
+MAX_BUILDERS = 4096  # builders kept, over every table and column choice; all are dropped when it is reached
 
-_shapes: weakref.WeakKeyDictionary[Table, dict[tuple[object, ...], Build]] = weakref.WeakKeyDictionary()
+_builders: dict[tuple[Table, tuple[str, ...], tuple[str, ...], bool], Build] = {}
 
 
 def rows_builder(table: Table, selected: Sequence[str], output: Sequence[str], *, compact_maps: bool) -> Build:
     """The builder of rows whose tuples hold `selected` (the statement's columns, in its order), as dicts of the
-    `output` columns in that order (a subset of `selected`), in the table's output forms. Kept per table."""
-    key = (tuple(selected), tuple(output), compact_maps)
-    held = _shapes.get(table)
-    if held is None:
-        held = _shapes.setdefault(table, {})
-    found = held.get(key)
+    `output` columns in that order (a subset of `selected`), in the table's output forms. Kept per description of
+    the table (a `Table` compares by identity: an altered table is a new one), at most MAX_BUILDERS at a time."""
+    key = (table, tuple(selected), tuple(output), compact_maps)
+    found = _builders.get(key)
     if found is None:
         found = generate(selected, output, [_encoder(table, name, compact_maps) for name in output])
-        if len(held) < MAX_SHAPES:
-            held[key] = found
+        if len(_builders) >= MAX_BUILDERS:
+            _builders.clear()  # old descriptions of altered tables go with the rest; the live ones come back
+        _builders[key] = found
     return found
 
 
