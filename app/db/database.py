@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import weakref
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from threading import get_ident
@@ -32,6 +33,7 @@ from app.metrics import DRIVER_ERRORS
 
 Row = dict[str, Any]
 RawRow = tuple[Any, ...]
+_tuple_profiles: weakref.WeakKeyDictionary[Session, ExecutionProfile | None] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +176,17 @@ class Database:
 
 def _tuple_profile(session: Session) -> ExecutionProfile | None:
     """The session's default execution profile with tuple rows: the same policies, its own cluster's (None for a
-    Cluster made with the driver's legacy settings, which has no profiles)."""
+    Cluster made with the driver's legacy settings, which has no profiles). Made once per session: a caller's view
+    (`Database.on`) is made per request."""
+    if session in _tuple_profiles:
+        return _tuple_profiles[session]
     try:
-        profile: ExecutionProfile = session.execution_profile_clone_update(
+        profile: ExecutionProfile | None = session.execution_profile_clone_update(
             EXEC_PROFILE_DEFAULT, row_factory=tuple_factory
         )
     except ValueError:
-        return None
+        profile = None
+    _tuple_profiles[session] = profile
     return profile
 
 
