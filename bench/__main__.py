@@ -26,10 +26,11 @@ from bench.harness.context import Context
 from bench.harness.service import services
 from bench.report import ab as ab_report
 from bench.report import identity as identity_report
+from bench.report import lean as lean_report
 from bench.report import results as results_report
 from bench.report import rows as rows_report
 from bench.report import split as split_report
-from bench.sections import ab, identity, ingest, point, profile, remote, rows, slow, split, streaming
+from bench.sections import ab, identity, ingest, lean, point, profile, remote, rows, slow, split, streaming
 from bench.targets.http import HTTP_VARIANTS
 from bench.tools import orjson_framing
 
@@ -46,6 +47,8 @@ class Section:
 
 SECTIONS = (
     Section("remote", remote.run, opt_in="remote"),
+    Section("lean", lean.before_after, lambda results: lean_report.write(results, RESULTS), opt_in="before"),
+    Section("same-db", lean.same_database, lambda results: lean_report.write(results, RESULTS), opt_in="stargate"),
     Section("split", split.run, lambda results: split_report.write(results, RESULTS)),
     Section("cuts", ab.cuts, lambda results: ab_report.write(results, "cuts", RESULTS)),
     Section("middleware", ab.middleware, lambda results: ab_report.write(results, "middleware", RESULTS)),
@@ -97,6 +100,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="rows API beside a running Stargate (STARGATE_URL, STARGATE_TOKEN, STARGATE_CQL from its start script)",
     )
     parser.add_argument("--stargate-warmup", type=float, default=60, help="seconds of load that warm Stargate's JIT")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also issue 22's before/after: the service from DIR (a checkout, e.g. of main) beside this tree",
+    )
     args = parser.parse_args(argv)
     args.skip = {name for value in args.skip for name in value.split(",") if name}
     if unknown := args.skip - set(SKIPPABLE):

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import weakref
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from threading import get_ident
 from typing import Any
 
 from cassandra import Unauthorized
-from cassandra.cluster import Session
-from cassandra.query import Statement
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile, Session
+from cassandra.query import Statement, tuple_factory
 
 from app.db.credentials import Refusals
 from app.db.errors import map_driver_error, server_message
@@ -31,6 +32,8 @@ from app.exceptions import CallerUnauthorized, ServiceError
 from app.metrics import DRIVER_ERRORS
 
 Row = dict[str, Any]
+RawRow = tuple[Any, ...]
+_tuple_profiles: weakref.WeakKeyDictionary[Session, ExecutionProfile | None] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,14 @@ class Page:
 
 
 Pages = AsyncGenerator[Page, None]
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """A page of rows as the driver parsed them: tuples in the statement's column order (`execute_rows`)."""
+
+    rows: list[RawRow]
+    paging_state: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,7 @@ class Database:
         self._retains = not issubclass(session.cluster.connection_class, LoopConnection)
         self.refusals = refusals if refusals is not None else Refusals()
         self._caller = False  # a view on a caller's session (`on`): their refusals are theirs
+        self._tuples = _tuple_profile(session)
 
     def on(self, session: Session) -> Database:
         """A view that runs statements on `session` (a caller's, pass-through) within this one's limits: the same
@@ -80,20 +92,39 @@ class Database:
         view = copy.copy(self)
         view.session = session
         view._caller = True
+        view._tuples = _tuple_profile(session)
         return view
 
     async def execute(
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
     ) -> Page:
         """Run one request and return its (first) page; driver failures come out as `DatabaseError`."""
+        rows, state = await self._run(statement, page_size, paging_state, EXEC_PROFILE_DEFAULT)
+        return Page(rows, state)
+
+    async def execute_rows(
+        self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
+    ) -> RawPage:
+        """`execute`, with the rows as the driver parsed them (tuples): no dict per row (`app.rows.page_encoder`)."""
+        if self._tuples is None:  # a session of the driver's legacy settings: its own row factory, as tuples
+            rows, state = await self._run(statement, page_size, paging_state, EXEC_PROFILE_DEFAULT)
+            return RawPage([tuple(row.values()) if type(row) is dict else tuple(row) for row in rows], state)
+        rows, state = await self._run(statement, page_size, paging_state, self._tuples)
+        return RawPage(rows, state)
+
+    async def _run(
+        self, statement: Statement, page_size: int | None, paging_state: bytes | None, profile: object
+    ) -> tuple[list[Any], bytes | None]:
         if page_size is not None:
             statement.fetch_size = page_size
         await self._slots.acquire()
         loop = asyncio.get_running_loop()
         self._thread = get_ident()
-        waiter: asyncio.Future[list[Row] | None] = loop.create_future()
+        waiter: asyncio.Future[list[Any] | None] = loop.create_future()
         try:
-            response = self.session.execute_async(statement, paging_state=paging_state, timeout=self.request_timeout)
+            response = self.session.execute_async(
+                statement, paging_state=paging_state, timeout=self.request_timeout, execution_profile=profile
+            )
         except Exception as exc:
             self._slots.release()
             raise self._failure(exc, statement) from exc
@@ -108,14 +139,14 @@ class Database:
         if self.refusals.any_denied and not self._caller:
             self.refusals.permission_ok(_text(statement))
         if not rows:
-            return Page([], response._paging_state)  # a write has no rows (None)
+            return [], response._paging_state  # a write has no rows (None)
         if self._retains:
             kept = list(rows)
             rows.clear()  # the driver's own list, which its finished future keeps
             rows = kept
         # `_paging_state` is what ResultSet.paging_state returns: building a ResultSet only to read it cost ~1 us a
         # reply (tests/db checks that the two agree on the pinned driver).
-        return Page(rows, response._paging_state)
+        return rows, response._paging_state
 
     async def pages(self, statement: Statement, *, page_size: int, paging_state: bytes | None = None) -> Pages:
         """Yield pages in order, fetching page N+1 only after page N was taken and the consumer came back for more."""
@@ -143,6 +174,22 @@ class Database:
         return answer
 
 
+def _tuple_profile(session: Session) -> ExecutionProfile | None:
+    """The session's default execution profile with tuple rows: the same policies, its own cluster's (None for a
+    Cluster made with the driver's legacy settings, which has no profiles). Made once per session: a caller's view
+    (`Database.on`) is made per request."""
+    if session in _tuple_profiles:
+        return _tuple_profiles[session]
+    try:
+        profile: ExecutionProfile | None = session.execution_profile_clone_update(
+            EXEC_PROFILE_DEFAULT, row_factory=tuple_factory
+        )
+    except ValueError:
+        profile = None
+    _tuple_profiles[session] = profile
+    return profile
+
+
 def _text(statement: Statement) -> str:
     """The CQL of a bound, prepared or simple statement."""
     prepared = getattr(statement, "prepared_statement", None)
@@ -154,22 +201,22 @@ def _text(statement: Statement) -> str:
 
 
 def _on_rows(
-    rows: list[Row] | None, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[list[Row] | None], db: Database
+    rows: list[Row] | None, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[list[Any] | None], db: Database
 ) -> None:
     _hand_over(loop, waiter, db, rows, None)
 
 
 def _on_error(
-    exc: BaseException, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[list[Row] | None], db: Database
+    exc: BaseException, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[list[Any] | None], db: Database
 ) -> None:
     _hand_over(loop, waiter, db, None, exc)
 
 
 def _hand_over(
     loop: asyncio.AbstractEventLoop,
-    waiter: asyncio.Future[list[Row] | None],
+    waiter: asyncio.Future[list[Any] | None],
     db: Database,
-    rows: list[Row] | None,
+    rows: list[Any] | None,
     exc: BaseException | None,
 ) -> None:
     if get_ident() == db._thread:
@@ -182,7 +229,7 @@ def _hand_over(
 
 
 def _settle(
-    waiter: asyncio.Future[list[Row] | None], db: Database, rows: list[Row] | None, exc: BaseException | None
+    waiter: asyncio.Future[list[Any] | None], db: Database, rows: list[Any] | None, exc: BaseException | None
 ) -> None:
     db._done()
     if waiter.done():

@@ -21,12 +21,13 @@ from typing import Any
 import anyio
 from cassandra.query import UNSET_VALUE, BoundStatement, PreparedStatement
 
-from app.db.database import Database, Listing, Page, Pages, Row
+from app.db.database import Database, Listing, Page, Pages, RawPage, Row
 from app.exceptions import DatabaseError, RowsError
 from app.metrics import PAGES_FETCHED
 from app.rows import cql
 from app.rows.catalog import Catalog, Column, Table
 from app.rows.page_bytes import RowWidth
+from app.rows.page_encoder import Build, rows_builder
 from app.rows.query import DEFAULT_LIMITS, Condition, Order, QueryLimits, canonical
 from app.rows.statements import KeyShapes, StatementCache
 from app.singleflight import SingleFlight
@@ -61,6 +62,14 @@ class Query:
     compact_maps: bool
     width: RowWidth
     projection: tuple[str, ...] | None = None  # the client's `fields` order, when not the table's
+    selected: tuple[str, ...] = ()  # the statement's columns, in its order (the table's when empty)
+
+    @property
+    def build(self) -> Build:
+        """The driver's tuples of this read as the face's rows: encoded, in the client's order."""
+        selected = self.selected or self.table.names
+        output = self.projection or selected
+        return rows_builder(self.table, selected, output, compact_maps=self.compact_maps)
 
     @property
     def identity(self) -> str:
@@ -125,39 +134,41 @@ class RowsEngine:
         text = cql.select(table, [table.columns[n] for n in names], conditions, order, allow_filtering=allow_filtering)
         statement = await self.statements.get(text, idempotent=True, consistency=self.consistency.read)
         projection = asked if asked != names else None
-        return Query(table, statement, values, compact_maps, table.width(names), projection)
+        return Query(table, statement, values, compact_maps, table.width(names), projection, names)
 
     async def page(self, query: Query, *, page_size: int, paging_state: bytes | None) -> Page:
         """Up to `page_size` rows, and less when MAX_PAGE_BYTES is reached first: driver pages sized from the
         row width, stopping after the one that reaches the budget, whose paging state the cursor carries."""
         bound = bind_checked(query.statement, query.values)
+        build = query.build
         rows: list[Row] = []
         spent = 0
         state = paging_state
         while True:
             size = query.width.rows_for(self.max_page_bytes - spent, cap=page_size - len(rows))
-            page = await self._execute(bound, page_size=size, paging_state=state)
+            page = await self._execute_rows(bound, page_size=size, paging_state=state)
             self._json_pages.inc()
             spent += query.width.measure(page.rows)
-            rows += page.rows
+            rows += build(page.rows)
             state = page.paging_state
             room = self.max_page_bytes - spent
             if state is None or len(rows) >= page_size or room < query.width.per_row:
                 break
-        return Page(self._finish(query, rows), state)
+        return Page(rows, state)
 
     def listing(self, query: Query) -> Listing:
         """Every page of the query, for streaming: each driver page at most the rows MAX_PAGE_BYTES holds."""
         bound = bind_checked(query.statement, query.values)
+        build = query.build
 
         async def fetch(page_size: int, paging_state: bytes | None) -> Pages:
             state = paging_state
             try:
                 while True:
                     size = query.width.rows_for(self.max_page_bytes, cap=page_size)
-                    page = await self.db.execute(bound, page_size=size, paging_state=state)
+                    page = await self.db.execute_rows(bound, page_size=size, paging_state=state)
                     query.width.measure(page.rows)
-                    yield Page(self._finish(query, page.rows), page.paging_state)
+                    yield Page(build(page.rows), page.paging_state)
                     if page.paging_state is None:
                         return
                     state = page.paging_state
@@ -165,17 +176,6 @@ class RowsEngine:
                 raise _as_request_error(exc) from None
 
         return Listing(query.identity, fetch)
-
-    @staticmethod
-    def _finish(query: Query, rows: list[Row]) -> list[Row]:
-        """Rows in Stargate's output forms, with the client's columns in the client's order."""
-        encode = query.table.row_encoder(compact_maps=query.compact_maps)
-        if encode is not None:
-            rows = [encode(row) for row in rows]
-        if query.projection is not None:
-            names = query.projection
-            rows = [{name: row[name] for name in names} for row in rows]
-        return rows
 
     # ---- writes ----------------------------------------------------------------------------------------------
 
@@ -351,6 +351,12 @@ class RowsEngine:
     ) -> Page:
         try:
             return await self.db.execute(statement, page_size=page_size, paging_state=paging_state)
+        except DatabaseError as exc:
+            raise _as_request_error(exc) from None
+
+    async def _execute_rows(self, statement: BoundStatement, *, page_size: int, paging_state: bytes | None) -> RawPage:
+        try:
+            return await self.db.execute_rows(statement, page_size=page_size, paging_state=paging_state)
         except DatabaseError as exc:
             raise _as_request_error(exc) from None
 

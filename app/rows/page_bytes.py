@@ -41,26 +41,29 @@ GUESS_NUMBER = 16  # a varint or decimal
 GUESS_ELEMENTS = 8  # a collection
 PROBE_ROWS = 32  # the first driver page of a table whose width is not known yet
 
-Sized = Callable[[list[dict[str, Any]]], int]
+Sized = Callable[[Sequence[Any]], int]
 
 
 class RowWidth:
     """The width of a row of some columns of a table: fixed, estimated, then measured."""
 
-    __slots__ = ("fixed", "guess", "measured", "variable")
+    __slots__ = ("by_position", "fixed", "guess", "measured", "variable")
 
     def __init__(self, columns: Iterable[tuple[str, CqlType]]) -> None:
         self.fixed = ROW_OVERHEAD
-        self.variable: list[Sized] = []
+        self.variable: list[Sized] = []  # of rows as dicts
+        self.by_position: list[Sized] = []  # of rows as the driver's tuples, in the order of `columns`
         self.guess = 0
-        for name, cql_type in columns:
+        for position, (name, cql_type) in enumerate(columns):
             size = fixed_size(cql_type)
             self.fixed += VALUE_OVERHEAD
             if size is not None:
                 self.fixed += size
                 continue
             self.guess += guessed_size(cql_type)
-            self.variable.append(_plain(name) if cql_type.kind in PLAIN else _deep_column(name))
+            sized = _plain if cql_type.kind in PLAIN else _deep_column
+            self.variable.append(sized(name))
+            self.by_position.append(sized(position))
         self.measured: float | None = None
 
     @property
@@ -80,13 +83,15 @@ class RowWidth:
             rows = min(rows, PROBE_ROWS)
         return min(rows, cap)
 
-    def measure(self, rows: list[dict[str, Any]]) -> int:
-        """The bytes of these rows (as read from the driver, before any encoding); learns the width from them."""
+    def measure(self, rows: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]]) -> int:
+        """The bytes of these rows (as read from the driver, before any encoding: dicts, or the driver's tuples in
+        the order of the columns this width was made of); learns the width from them."""
         if not rows:
             return 0
         if not self.variable:
             return self.fixed * len(rows)
-        variable = sum(sized(rows) for sized in self.variable)
+        columns = self.by_position if type(rows[0]) is tuple else self.variable
+        variable = sum(sized(rows) for sized in columns)
         average = variable / len(rows)
         # Quick to grow, slow to shrink: a wider stretch of rows must not find the next page sized for narrow ones.
         self.measured = average if self.measured is None else max(average, (self.measured + average) / 2)
@@ -130,19 +135,19 @@ def _members(cql_type: CqlType) -> Sequence[CqlType]:
     return cql_type.params
 
 
-def _plain(name: str) -> Sized:
+def _plain(name: str | int) -> Sized:
     get = itemgetter(name)
 
-    def sized(rows: list[dict[str, Any]]) -> int:
+    def sized(rows: Sequence[Any]) -> int:
         return sum(map(len, filter(None, map(get, rows))))  # C-level: about 30 ns a row
 
     return sized
 
 
-def _deep_column(name: str) -> Sized:
+def _deep_column(name: str | int) -> Sized:
     get = itemgetter(name)
 
-    def sized(rows: list[dict[str, Any]]) -> int:
+    def sized(rows: Sequence[Any]) -> int:
         return sum(deep_size(value) for value in map(get, rows))
 
     return sized

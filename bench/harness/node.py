@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bench.harness.common import ROOT
 from bench.harness.processes import process_cpu_s
 
-NODE_PID = ROOT / ".cassandra" / "node1" / "pid"
+# scripts/cassandra's own variable: a worktree measuring a node another checkout started names its home.
+NODE_PID = Path(os.environ.get("CASSANDRA_HOME_DIR") or ROOT / ".cassandra") / "node1" / "pid"
 
 
 def node_pid() -> int | None:
