@@ -159,8 +159,8 @@ def _json_parameter(
         found = loads_strict(text, max_number_digits=max_number_digits)
     except RecursionError:
         raise error("Input provided is not valid json: nested too deeply") from None
-    except ValueError as exc:
-        raise error(f"Input provided is not valid json. {exc}") from None
+    except ValueError as exc:  # Stargate's words: "json" for `where` (its recording), "JSON" for `sort` (its suite)
+        raise error(f"Input provided is not valid {'JSON' if name == 'sort' else 'json'}. {exc}") from None
     if not isinstance(found, dict):
         raise error(f"Was expecting a JSON object as input for {name} parameter.")
     return found

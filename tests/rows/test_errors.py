@@ -9,7 +9,7 @@ from cassandra.cluster import Session
 from app.config import Settings
 from tests.support.app import API_KEY, hardened_client
 from tests.support.names import unique
-from tests.support.rows import assert_stargate_error, path
+from tests.support.rows import assert_stargate_error, create_table, path
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ async def test_a_key_column_in_an_update_body_is_a_400(
 
 async def test_a_bad_sort_is_a_400(client: httpx.AsyncClient, keyspace_name: str, people: str) -> None:
     response = await client.get(path(keyspace_name, people, "fr", "paris"), params={"sort": "{oops"})
-    assert_stargate_error(response, 400, "Invalid 'sort' parameter, problem:")
+    assert_stargate_error(response, 400, "Invalid 'sort' parameter, problem:", "not valid JSON")
 
 
 async def test_a_bad_page_size_is_a_400(client: httpx.AsyncClient, keyspace_name: str, people: str) -> None:
@@ -142,3 +142,14 @@ async def test_json_nested_too_deeply_is_a_400_not_a_500(
     deeper_than_the_parser_goes = "[" * 3_000 + "]" * 3_000  # a URL's query cannot hold the 50,000 above
     where = await client.get(f"/v2/keyspaces/{keyspace_name}/{people}", params={"where": deeper_than_the_parser_goes})
     assert_stargate_error(where, 400, "Invalid 'where' parameter")
+
+
+async def test_a_key_that_is_no_uuid_is_a_400_in_stargates_words(
+    client: httpx.AsyncClient, keyspace_name: str, cql: Session
+) -> None:
+    """Stargate's suite (RowDeleteIT.deleteRowNoSuchKey) matches on "Invalid String value" and the quoted text."""
+    table = create_table(cql, "id uuid PRIMARY KEY, name text", prefix="by_uuid")
+    response = await client.delete(path(keyspace_name, table.split(".")[-1], "not-really-uuid"))
+    assert_stargate_error(
+        response, 400, "Invalid path for row to delete, problem", "Invalid String value", "'not-really-uuid'"
+    )

@@ -69,6 +69,11 @@ def invalid(text: str, t: CqlType, expected: str = "") -> BadValue:
     return BadValue(f"Invalid {t} value {show(text)}" + (f": {expected}" if expected else ""))
 
 
+def invalid_string(text: str, t: CqlType, expected: str) -> BadValue:
+    """Stargate's words for text that is no value of a type, which its clients and its suite match on."""
+    return BadValue(f"Invalid String value ({show(text)}) for {t}: {expected}")
+
+
 def no_null(value: object, where: str) -> object:
     if value is None:
         raise BadValue(f"null is not allowed as {where}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.rows.types.adapters import Codec, Encode, Scalar, Schema, always, refuse, wrapped
 from app.rows.types.dialect import Dialect
-from app.rows.types.errors import BadValue, cannot, invalid, show
+from app.rows.types.errors import BadValue, cannot, invalid, invalid_string, show
 from app.rows.types.java import java_value_text
 from app.rows.types.model import CqlType
 
@@ -64,7 +64,7 @@ def _uuid(t: CqlType, dialect: Dialect) -> Codec:
 
     def parse(text: str) -> object:
         if _UUID.fullmatch(text) is None:
-            raise invalid(text, t, "expected a UUID like 123e4567-e89b-12d3-a456-426614174000")
+            raise invalid_string(text, t, "expected a UUID like 123e4567-e89b-12d3-a456-426614174000")
         value = uuid.UUID(text)
         if time_based and (value.int >> 76) & 0xF != 1:
             raise invalid(text, t, "not a time-based (version 1) UUID")

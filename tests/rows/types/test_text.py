@@ -61,7 +61,7 @@ INVALID = [
     ("boolean", "yes", "Invalid boolean value 'yes': expected true or false"),
     ("boolean", 1, "Cannot coerce Number 1 into boolean"),  # Stargate: same refusal
     ("ascii", "é", "Invalid ascii value 'é': only ASCII characters are allowed"),
-    ("uuid", "a0eebc99-9c0b-4ef8-bb6d", "Invalid uuid value 'a0eebc99-9c0b-4ef8-bb6d': expected a UUID"),
+    ("uuid", "a0eebc99-9c0b-4ef8-bb6d", "Invalid String value ('a0eebc99-9c0b-4ef8-bb6d') for uuid: expected a UUID"),
     ("uuid", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", "expected a UUID"),
     ("uuid", "a0eebc999c0b4ef8bb6d6bb9bd380a11", "expected a UUID"),
     ("uuid", 5, "Cannot coerce Number 5 into uuid"),
