@@ -26,6 +26,13 @@ class TimeoutSettings(BaseModel):
     server_timeout: float = Field(
         default=10.0, gt=0, le=600, description="overall bound per request until its response starts, seconds (504)"
     )
+    schema_change_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=600,
+        description="bound of a schema change (Stargate's schema API, the Data API's DDL) in place of SERVER_TIMEOUT:"
+        " dropping a keyspace snapshots its tables first, and agreement may take a while",
+    )
     header_timeout: float = Field(
         default=10.0,
         gt=0,

@@ -24,6 +24,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("app.timeouts")
 
+DEADLINE_KEY = "app.deadline"  # the request's SERVER_TIMEOUT deadline, in its scope, for `allow_longer`
+
+
+def allow_longer(scope: Scope, seconds: float) -> None:
+    """A handler whose work is known to be slow and bounded otherwise (a schema change): SERVER_TIMEOUT gives it
+    `seconds` from now, never less than it had."""
+    deadline: asyncio.Timeout | None = scope.get(DEADLINE_KEY)
+    if deadline is None or deadline.expired():
+        return
+    when = asyncio.get_running_loop().time() + seconds
+    current = deadline.when()
+    if current is None or current < when:
+        deadline.reschedule(when)
+
 
 class ServerTimeout:
     """Cancel a handler that has not started its response after `seconds`, and answer 504 in its place."""
@@ -40,6 +54,7 @@ class ServerTimeout:
         try:
             async with asyncio.timeout(seconds) as deadline:
                 send.deadline = deadline
+                scope[DEADLINE_KEY] = deadline
                 try:
                     await app(scope, receive, send)
                 finally:

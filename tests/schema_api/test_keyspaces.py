@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 from cassandra.cluster import Session
 
+from app.config import Settings
 from tests.support.rows import assert_stargate_error
-from tests.support.schema_api import S
+from tests.support.schema_api import S, create_keyspace, keyspace_names, schema_client, simple_table
 
 
 async def test_a_keyspace_created_with_replicas_is_described(api: httpx.AsyncClient, served: list[str]) -> None:
@@ -73,3 +74,14 @@ async def test_a_method_no_path_takes_is_stargates_405(api: httpx.AsyncClient) -
     response = await api.patch(S, json={})
     assert_stargate_error(response, 405, "HTTP 405 Method Not Allowed")
     assert response.headers["allow"] == "HEAD, GET, POST"
+
+
+async def test_a_schema_change_is_bounded_by_its_own_timeout_not_server_timeout(settings: Settings) -> None:
+    """Dropping a keyspace snapshots its tables first: far longer than a SERVER_TIMEOUT of 50 ms, which would
+    answer 504 if a schema change were held to it (SCHEMA_CHANGE_TIMEOUT_SECONDS bounds it instead)."""
+    name = keyspace_names(1)[0]
+    async with schema_client(settings, [name], server_timeout=0.05) as client:
+        await create_keyspace(client, name)
+        await simple_table(client, name)
+        response = await client.delete(f"{S}/{name}")
+        assert response.status_code == 204, response.text

@@ -4,8 +4,8 @@ words, the rows catalog brought up to date, and one audit line.
 The driver waits for schema agreement itself before it settles a schema change (its control connection refreshes
 the metadata, up to `max_schema_agreement_wait`), so when `run_ddl` returns the cluster's metadata already shows
 the change; the catalog is then asked about the table so the rows engine (and the OpenAPI) describe it again. A
-schema change waits up to `DDL_TIMEOUT` (60 s, as `scripts/init-db`), not REQUEST_TIMEOUT: agreement takes longer
-than a read.
+schema change waits up to SCHEMA_CHANGE_TIMEOUT_SECONDS (60 s, as `scripts/init-db`), not REQUEST_TIMEOUT:
+agreement takes longer than a read.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 from cassandra import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
 from cassandra.query import SimpleStatement
 
-from app.db.schema import DDL_TIMEOUT
 from app.exceptions import CallerUnauthorized, ServiceError
 from app.routes.data_api.column_types import check_schema_name
 from app.routes.data_api.command import Answer, Command, DataApiError
@@ -67,7 +66,7 @@ def table_metadata(command: Command, name: str | None = None) -> Any:
 async def run_ddl(command: Command, cql: str, *, target: str) -> None:
     """Execute one schema statement (identifiers already checked and quoted; DDL has no values to bind)."""
     db = copy.copy(command.backend.db)  # the same in-flight bound; a schema change's own, longer timeout
-    db.request_timeout = max(db.request_timeout, DDL_TIMEOUT)
+    db.request_timeout = max(db.request_timeout, command.backend.settings.schema_change_timeout_seconds)
     try:
         await db.execute(SimpleStatement(cql))
     except ServiceError as exc:

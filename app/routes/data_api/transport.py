@@ -28,6 +28,7 @@ from app.http.audit import audit_write
 from app.http.caller import Leased, TokenMissing, TokenRefused, open_lease
 from app.http.deps import Backend
 from app.http.principal import principal_of, set_principal
+from app.http.timeout import allow_longer
 from app.identity.issued import RENEWED_HEADER
 from app.routes import auth
 from app.routes.data_api import errors
@@ -120,6 +121,8 @@ async def _serve(request: Request, backend: Backend, raw: bytes) -> Response:
     except DataApiError as exc:
         return refusal(exc)
     command = Command(name, body, backend, keyspace, table, principal_of(request.scope) or "anonymous")
+    if spec.action == "admin":  # a schema change: its own bound, not SERVER_TIMEOUT (ddl_run)
+        allow_longer(request.scope, backend.settings.schema_change_timeout_seconds + 1)
     if name == "find" and any(kind in request.headers.get("accept", "") for kind in NDJSON_TYPES):
         return await _stream(request, command)
     answer, failures = await _run(spec, command)

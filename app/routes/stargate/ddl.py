@@ -5,7 +5,8 @@ then this process's view of the schema follows at once.
   pass-through Cassandra's CREATE, ALTER and DROP permissions decide, and its refusal is the caller's 401.
 - Schema agreement: the driver waits for it itself before it completes a DDL request (it polls every node's schema
   version, up to the Cluster's `max_schema_agreement_wait`, then refreshes its metadata of what changed), and says
-  whether it was reached (`ResponseFuture.is_schema_agreed`). The whole wait is bounded here by SERVER_TIMEOUT: a
+  whether it was reached (`ResponseFuture.is_schema_agreed`). The whole wait is bounded here by
+  SCHEMA_CHANGE_TIMEOUT_SECONDS (the edge's SERVER_TIMEOUT is lengthened to let it): a
   change Cassandra has not confirmed by then is a 504 saying it may have been applied; one confirmed without
   agreement is answered with `X-Schema-Agreement: not-reached` (and the audit line says so).
 - Then the catalog describes the table again (or forgets it), its memory of refused statements and unknown names is
@@ -30,10 +31,10 @@ from app.db.errors import map_driver_error, server_message
 from app.exceptions import CallerUnauthorized, DatabaseError, RowsError, ServiceError
 from app.http.audit import SCHEMA_AGREED_KEY
 from app.http.deps import Backend
+from app.http.timeout import allow_longer
 from app.openapi.document import RowsDocs
 
 AGREEMENT_HEADER = "X-Schema-Agreement"
-SERVER_SHARE = 0.9  # of SERVER_TIMEOUT: answer before the server's own 504 cuts the request
 
 
 class SchemaRefused(RowsError):
@@ -55,7 +56,8 @@ def invalid_argument(message: str) -> SchemaRefused:
 async def run_ddl(request: Request, backend: Backend, cql: str, *, keyspace: str, table: str | None = None) -> bool:
     """Run one DDL statement on the request's session and wait for schema agreement; then this process's catalog
     and OpenAPI document follow. Whether the cluster agreed (also kept in the request's scope for the audit line)."""
-    bound = backend.settings.server_timeout * SERVER_SHARE
+    bound = backend.settings.schema_change_timeout_seconds
+    allow_longer(request.scope, bound + 1)  # our 504 below, worded for a schema change, comes before the edge's
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[Any] = loop.create_future()
     try:
