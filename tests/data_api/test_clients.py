@@ -10,7 +10,6 @@ package its test is skipped, saying why.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import json
 import os
 import shutil
@@ -27,9 +26,6 @@ from tests.support.names import unique
 from tests.support.processes import service_env, start_uvicorn, stop_server
 
 pytestmark = [
-    pytest.mark.skipif(
-        importlib.util.find_spec("app.routes.data_api.transport") is None, reason="the Data API transport is not here"
-    ),
     # astrapy never closes its httpx clients (see forget_astrapy_clients)
     pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),

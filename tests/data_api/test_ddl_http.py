@@ -5,7 +5,6 @@ UNAUTHORIZED_ACCESS, as errors.yaml overrides it)."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,10 +20,6 @@ from app.main import create_app
 from tests.support.app import client_for, hardened_settings
 from tests.support.log_lines import AccessLines, lines_of
 from tests.support.names import unique
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("app.routes.data_api.transport") is None, reason="the Data API transport is not here"
-)
 
 ADMIN_KEY = "ddl-admin-key-0123456789"
 READER_KEY = "ddl-reader-key-0123456789"
