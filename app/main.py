@@ -174,7 +174,7 @@ def _backend(
     budget = ColdPathBudget.of_settings(settings)  # prepares and schema refreshes share it
     engine = RowsEngine(
         db,
-        Catalog(cluster, Served(settings.served_keyspaces), budget=budget),
+        Catalog(cluster, Served(settings.served_keyspaces), budget=budget, session=session),
         StatementCache(session, capacity=settings.rows_statement_cache, budget=budget),
         Consistency(read_cl, write_cl, serial_consistency(settings)),
         max_page_bytes=settings.max_page_bytes,

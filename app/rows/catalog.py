@@ -51,6 +51,8 @@ SYSTEM_KEYSPACES = frozenset(
 # the virtual ones (system_views, system_virtual_schema) are not in Stargate's list. Their rows stay refused.
 DESCRIBED_SYSTEM_KEYSPACES = ("system", "system_auth", "system_distributed", "system_schema", "system_traces")
 MAX_WIDTHS = 32  # column choices per table whose row width is learned
+VIEW_BASE = "SELECT base_table_name FROM system_schema.views WHERE keyspace_name = %s AND view_name = %s"
+REFRESH_TIMEOUT = 5.0  # seconds for that one query, as the driver's own metadata queries
 REFRESH_PATIENCE = 1.0  # seconds a lookup that missed may wait for the refresh budget
 
 
@@ -241,8 +243,10 @@ class Catalog:
         *,
         on_change: Callable[[], None] | None = None,
         budget: ColdPathBudget | None = None,
+        session: Any | None = None,
     ) -> None:
         self._cluster = cluster
+        self._session = session  # the service's own: asks system_schema.views for a view's base table
         self.served = served
         self.budget = budget if budget is not None else ColdPathBudget.default()
         self._tables: dict[tuple[str, str], Table] = {}
@@ -345,6 +349,19 @@ class Catalog:
 
         return await self._refreshing.run(key, refresh)
 
+    def _refresh_view_base(self, keyspace: str, name: str) -> None:
+        """The driver drops a view whose base table it has not heard of yet (its schema events come in any order):
+        then the base table first, and the view again."""
+        if self._session is None or relation(self._cluster.metadata.keyspaces.get(keyspace), name)[0] is not None:
+            return
+        found = self._session.execute(VIEW_BASE, (keyspace, name), timeout=REFRESH_TIMEOUT).one()
+        if found is None:
+            return  # no such view either
+        base = found["base_table_name"] if isinstance(found, dict) else found[0]  # whichever row factory it has
+        self.refreshes["table"] += 1
+        self._cluster.refresh_table_metadata(keyspace, base, max_schema_agreement_wait=2)
+        self._cluster.refresh_materialized_view_metadata(keyspace, name, max_schema_agreement_wait=2)
+
     def _refresh_blocking(self, keyspace: str, name: str, *, keyspace_too: bool) -> bool:
         try:
             if keyspace_too:
@@ -356,6 +373,7 @@ class Catalog:
             if name:
                 self.refreshes["table"] += 1
                 self._cluster.refresh_table_metadata(keyspace, name, max_schema_agreement_wait=2)
+                self._refresh_view_base(keyspace, name)
         except Exception as exc:  # the answer is still "not found", but not one to remember
             log.debug("schema refresh for %s.%s: %s", keyspace, name, exc)
             return False

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from app.config import Settings
-from app.db.statements import CQL
+from app.db.statements import CQL, qualified
 from tests.support.cluster import LocalCluster, create_schema, query
 from tests.support.names import unique
 from tests.support.poll import eventually
@@ -55,7 +55,7 @@ async def test_prepared_statements_work_again_after_the_node_lost_them(
         reprepared = await asyncio.to_thread(prepared_on_node, fault_settings)
     assert listing.status_code == 200 and len(listing.json()) == 88
     assert ready.status_code == 200
-    ours = {CQL["upsert_plant"], CQL["select_plant"]}
+    ours = {qualified(CQL[name], fault_settings.keyspace) for name in ("upsert_plant", "select_plant")}  # as prepared
     assert not ours & lost, "the wiped node still knew the service's statements"
     assert ours <= reprepared, "the service's statements were not prepared again on the node"
     Report.add(

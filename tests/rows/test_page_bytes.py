@@ -69,9 +69,11 @@ async def test_a_page_of_wide_rows_stops_at_max_page_bytes_and_the_walk_returns_
         params["page-state"] = body["pageState"]
     assert sorted(seen) == list(range(WIDE_ROWS)) and len(seen) == WIDE_ROWS
     assert len(sizes) > 1
-    # The first page probes the unmeasured table; every later one stops within a row of the budget.
+    # The first page probes the unmeasured table; every later one stops within a row of the budget, or probes again:
+    # other tests' schema changes in this keyspace make the driver describe the table anew, and a table described
+    # anew is measured anew. At 1,000 rows a page, none would be either.
     assert sizes[0] <= PROBE_ROWS
-    assert all(size * BLOB <= BUDGET + BLOB for size in sizes[1:])
+    assert all(size <= PROBE_ROWS or size * BLOB <= BUDGET + BLOB for size in sizes[1:]), sizes
 
 
 async def test_a_stream_of_wide_rows_fetches_fewer_rows_at_a_time(
