@@ -7,6 +7,7 @@ from typing import Any
 from cassandra.metadata import protect_name
 
 from app.exceptions import RowsError
+from app.rows.types.errors import json_shape
 
 MAX_IDENTIFIER = 256  # characters: Cassandra's own limit for keyspace and table names is 48
 MAX_ITEMS = 1024  # columns, fields or renames one body may hold
@@ -48,7 +49,7 @@ def text_or_none(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise bad(f"'{key}' must be a string, not {kind(value)}")
+    raise bad(f"'{key}' must be a string, not {json_shape(value)}")
 
 
 def flag(body: dict[str, Any], key: str) -> bool:
@@ -58,7 +59,7 @@ def flag(body: dict[str, Any], key: str) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    raise bad(f"'{key}' must be true or false, not {kind(value)}")
+    raise bad(f"'{key}' must be true or false, not {json_shape(value)}")
 
 
 def integer(value: object, what: str, *, low: int, high: int) -> int:
@@ -94,22 +95,8 @@ def section(body: dict[str, Any], key: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise bad(f"'{key}' must be an object, not {kind(value)}")
+        raise bad(f"'{key}' must be an object, not {json_shape(value)}")
     return value
-
-
-def kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a number"
 
 
 def echo(value: object) -> str:

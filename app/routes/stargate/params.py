@@ -16,6 +16,7 @@ from app.exceptions import RowsError
 from app.http.deps import Backend
 from app.rows.engine import WriteOptions
 from app.rows.query import loads_strict
+from app.rows.types.errors import json_shape
 from app.rows.write_time import BadWriteTimestamp, check_write_timestamp
 from app.streaming import NDJSON_TYPES
 
@@ -95,21 +96,9 @@ def json_object(request: Request, raw: bytes, *, action: str, max_number_digits:
     except (ValueError, UnicodeDecodeError) as exc:
         raise RowsError(400, f"Invalid JSON payload: {exc}", "bad_json") from None
     if not isinstance(body, dict):
-        problem = f"the row to {action} must be a JSON object, not {_json_kind(body)}"
+        problem = f"the row to {action} must be a JSON object, not {json_shape(body)}"
         raise RowsError(400, f"Invalid JSON payload: {problem}", "bad_json")
     return body
-
-
-def _json_kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "a number"
 
 
 def wants_ndjson(request: Request) -> bool:

@@ -69,6 +69,21 @@ def invalid(text: str, t: CqlType, expected: str = "") -> BadValue:
     return BadValue(f"Invalid {t} value {show(text)}" + (f": {expected}" if expected else ""))
 
 
+def json_shape(value: object) -> str:
+    """What a JSON value is, for an error that says what was expected instead."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a number"
+
+
 def invalid_string(text: str, t: CqlType, expected: str) -> BadValue:
     """Stargate's words for text that is no value of a type, which its clients and its suite match on."""
     return BadValue(f"Invalid String value ({show(text)}) for {t}: {expected}")
