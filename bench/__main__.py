@@ -25,12 +25,13 @@ from bench.harness.common import LOGS, RESULTS, log
 from bench.harness.context import Context
 from bench.harness.service import services
 from bench.report import ab as ab_report
+from bench.report import data_api as data_api_report
 from bench.report import identity as identity_report
 from bench.report import lean as lean_report
 from bench.report import results as results_report
 from bench.report import rows as rows_report
 from bench.report import split as split_report
-from bench.sections import ab, identity, ingest, lean, point, profile, remote, rows, slow, split, streaming
+from bench.sections import ab, data_api, identity, ingest, lean, point, profile, remote, rows, slow, split, streaming
 from bench.targets.http import HTTP_VARIANTS
 from bench.tools import orjson_framing
 
@@ -59,6 +60,8 @@ SECTIONS = (
     Section("profile", profile.run, shared=True),
     Section("rows", rows.run, shared=True),
     Section("ingest", ingest.run, data=False),  # writes tables of its own
+    # the Data API face beside the rows API; with --data-api, beside the real Data API on its own node
+    Section("data_api", data_api.run, lambda results: data_api_report.write(results, RESULTS)),
     # on the auth node of the tests (127.0.0.51), started for it
     Section("identity", identity.run, lambda results: identity_report.write(results, RESULTS), data=False),
 )
@@ -100,6 +103,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="rows API beside a running Stargate (STARGATE_URL, STARGATE_TOKEN, STARGATE_CQL from its start script)",
     )
     parser.add_argument("--stargate-warmup", type=float, default=60, help="seconds of load that warm Stargate's JIT")
+    parser.add_argument(
+        "--data-api",
+        action="store_true",
+        help="data_api beside a running real Data API (DATA_API_URL, DATA_API_TOKEN, DATA_API_CQL from its start)",
+    )
+    parser.add_argument(
+        "--data-api-warmup", type=float, default=60, help="seconds of load that warm the Data API's JIT"
+    )
     parser.add_argument(
         "--before",
         metavar="DIR",
