@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cassandra.metadata import protect_name
-
 from app.routes.data_api.command import Answer, Command, Spec
 from app.routes.data_api.ddl_errors import schema_error
 from app.routes.data_api.ddl_run import (
@@ -28,6 +26,7 @@ from app.routes.data_api.ddl_run import (
     table_metadata,
 )
 from app.rows.types import CqlType
+from app.schema_ddl.fields import cql_name as _q  # the driver's quoting, as the Stargate face's builders
 
 SAI = "StorageAttachedIndex"
 _SAI_CLASSES = frozenset({SAI, "org.apache.cassandra.index.sai.StorageAttachedIndex"})
@@ -37,11 +36,6 @@ METRICS = {"cosine": "COSINE", "euclidean": "EUCLIDEAN", "dot_product": "DOT_PRO
 SOURCE_MODELS = ("ada002", "bert", "cohere-v3", "gecko", "nv-qa-4", "openai-v3-large", "openai-v3-small", "other")
 _MAP_COMPONENTS = {"$keys": "keys", "$values": "values"}
 _TARGET = re.compile(r'^(?:(keys|values|entries|full)\()?("(?:[^"]|"")+"|[^()"]+)\)?$')
-
-
-def _q(name: str) -> str:
-    quoted: str = protect_name(name)
-    return quoted
 
 
 def index_target(index: Any) -> tuple[str, str | None]:
@@ -261,7 +255,9 @@ async def drop_index(command: Command) -> Answer:
             f"The command attempted to drop an index that is not defined in the keyspace: {keyspace.name}.{name}.",
         )
     await run_ddl(
-        command, f"DROP INDEX IF EXISTS {_q(keyspace.name)}.{_q(name)}", target=f"{keyspace.name}.{owner.name}"
+        command,
+        f"DROP INDEX IF EXISTS {_q(keyspace.name)}.{_q(name)}",
+        target=f"{keyspace.name}.{owner.name}",
     )
     return ok()
 

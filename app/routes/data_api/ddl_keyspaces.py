@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cassandra.metadata import protect_name
-
 from app.routes.data_api.command import Answer, Command, Spec
 from app.routes.data_api.ddl_errors import request_error, schema_error
 from app.routes.data_api.ddl_run import catalog_of, field_name, field_object, known_fields, ok, run_ddl
+from app.schema_ddl.fields import cql_name
 
 MAX_REPLICATION_FACTOR = 10
 MAX_DATACENTERS = 16
@@ -71,16 +70,14 @@ async def create_keyspace(command: Command) -> Answer:
     known_fields(command, frozenset({"name", "options"}), frozenset({"replication"}))
     name = _served_name(command)
     cql_map = replication(field_object(command.options, "options", required=False))
-    quoted: str = protect_name(name)
-    await run_ddl(command, f"CREATE KEYSPACE IF NOT EXISTS {quoted} WITH REPLICATION = {cql_map}", target=name)
+    await run_ddl(command, f"CREATE KEYSPACE IF NOT EXISTS {cql_name(name)} WITH REPLICATION = {cql_map}", target=name)
     return ok()
 
 
 async def drop_keyspace(command: Command) -> Answer:
     known_fields(command, frozenset({"name", "options"}))
     name = _served_name(command)
-    quoted: str = protect_name(name)
-    await run_ddl(command, f"DROP KEYSPACE IF EXISTS {quoted}", target=name)
+    await run_ddl(command, f"DROP KEYSPACE IF EXISTS {cql_name(name)}", target=name)
     return ok()
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from cassandra.metadata import protect_name
-
 from app.routes.data_api.column_types import check_column_name, describe_table, parse_column
 from app.routes.data_api.command import Answer, Command, DataApiError, Spec
 from app.routes.data_api.ddl_errors import request_error, schema_error
@@ -27,6 +25,7 @@ from app.routes.data_api.ddl_run import (
     served_keyspace,
     table_metadata,
 )
+from app.schema_ddl.fields import cql_name as _q  # the driver's quoting, as the Stargate face's builders
 
 log = logging.getLogger("app.data_api")
 
@@ -37,11 +36,6 @@ _OPTIONS = frozenset({"options"})
 _IF_NOT_EXISTS = frozenset({"ifNotExists"})
 _IF_EXISTS = frozenset({"ifExists"})
 _EXPLAIN = frozenset({"explain"})
-
-
-def _q(name: str) -> str:
-    quoted: str = protect_name(name)
-    return quoted
 
 
 def column_definitions(columns: Any, user_types: Any) -> list[tuple[str, str]]:

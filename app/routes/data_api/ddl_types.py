@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cassandra.metadata import protect_name
-
 from app.routes.data_api.column_types import check_column_name, describe_column, parse_column
 from app.routes.data_api.command import Answer, Command, DataApiError, Spec
 from app.routes.data_api.ddl_errors import schema_error
@@ -23,13 +21,9 @@ from app.routes.data_api.ddl_run import (
     served_keyspace,
 )
 from app.rows.types import CqlType, parse_type, user_type_resolver
+from app.schema_ddl.fields import cql_name as _q  # the driver's quoting, as the Stargate face's builders
 
 MAX_FIELDS = 1000
-
-
-def _q(name: str) -> str:
-    quoted: str = protect_name(name)
-    return quoted
 
 
 def _fields(definition: Any) -> list[tuple[str, str]]:
