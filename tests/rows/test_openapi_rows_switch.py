@@ -65,9 +65,7 @@ async def test_read_only_still_lists_the_served_tables_reads(read_only: RowsApp,
     assert len(listed) == 4  # the search, /rows, the partition and the row
 
 
-async def test_read_only_lists_no_write_body_of_the_table(
-    read_only: RowsApp, settings: Settings, table: str
-) -> None:
+async def test_read_only_lists_no_write_body_of_the_table(read_only: RowsApp, settings: Settings, table: str) -> None:
     schemas = (await document_of(read_only))["components"]["schemas"]
     ours = {name.rsplit(".", 1)[1] for name in schemas if name.startswith(f"{settings.keyspace}.{table}.")}
     assert ours == {"Row", "Page", "Where"}
