@@ -20,10 +20,11 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import Send
+from starlette.types import Scope, Send
 
 from app.encoding import dumps
 from app.exceptions import CallerUnauthorized, DatabaseError, ServiceError
+from app.http.observability import Observe
 from app.routes.stargate.paths import STARGATE_PATHS
 
 if TYPE_CHECKING:
@@ -60,14 +61,17 @@ def error_body(error: str, detail: object) -> dict[str, object]:
 
 
 class _Shape:
-    """Whether Stargate's bodies carry our `error` code too (STARGATE_ERROR_CODE_IN_BODY): one process serves one
-    configuration, set as its app is made (`configure`), so the middlewares' answers follow it as well."""
+    """Whether Stargate's bodies carry our `error` code too (STARGATE_ERROR_CODE_IN_BODY), and how error lines write
+    a path (ACCESS_LOG_PATHS, as the access line does): one process serves one configuration, set as its app is made
+    (`configure`), so the middlewares' answers follow it as well."""
 
     code_in_body = False
+    log_path: Callable[[Scope], str] = Observe().path
 
 
 def configure(settings: Settings) -> None:
     _Shape.code_in_body = settings.stargate_error_code_in_body
+    _Shape.log_path = Observe(paths=settings.access_log_paths).path
 
 
 def stargate_body(status: int, error: str, detail: object, grpc_status: str | None = None) -> dict[str, object]:
@@ -162,14 +166,17 @@ async def send_error(
 
 
 async def _on_service_error(request: Request, exc: Exception) -> Response:
-    return service_error_response(exc, request.method, request.url.path)
+    if isinstance(exc, DatabaseError):  # logged once, here; its path as the access line writes it (ACCESS_LOG_PATHS)
+        fields = {"method": request.method[:16], "path": _Shape.log_path(request.scope), "error": exc.error}
+        log.warning(
+            "database error on %s %s: %s", fields["method"], fields["path"], exc.detail, extra={"fields": fields}
+        )
+    return service_error_response(exc, request.url.path)
 
 
-def service_error_response(exc: Exception, method: str, path: str) -> Response:
-    """A `ServiceError` in the shape its path's face answers; database trouble is logged once, here."""
+def service_error_response(exc: Exception, path: str) -> Response:
+    """A `ServiceError` in the shape its path's face answers."""
     assert isinstance(exc, ServiceError)
-    if isinstance(exc, DatabaseError):
-        log.warning("database error on %s %s: %s", method, path, exc.detail)
     grpc_status = exc.grpc_status if isinstance(exc, CallerUnauthorized) else None
     detail = exc.detail
     refusal = GRPC_REFUSALS.get(exc.error)
@@ -219,7 +226,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method[:16], _Shape.log_path(request.scope))
     return error_response(500, "internal_error", "an unexpected error occurred", path=request.url.path)
 
 

@@ -69,10 +69,14 @@ def table_document_url(keyspace: str, table: str) -> str:
 
 
 def generic_document(app: FastAPI, deployment: Deployment) -> Schema:
-    """FastAPI's document with the rows API's generic routes and shared components: the same for any schema."""
+    """FastAPI's document with the rows API's generic routes and shared components: the same for any schema.
+    Under ROWS_API=off FastAPI's alone: nothing under /v2/ is served, so nothing there is described."""
     app.openapi_schema = None
     document = copy.deepcopy(FastAPI.openapi(app))
     components = document.setdefault("components", {})
+    document.setdefault("tags", [])
+    if not deployment.rows:
+        return document
     for kind, entries in shared_components(deployment).items():
         components.setdefault(kind, {}).update(entries)
     document["paths"] = {**document.get("paths", {}), **generic_paths(deployment)}
@@ -92,6 +96,8 @@ def generic_document(app: FastAPI, deployment: Deployment) -> Schema:
         f"table of the served keyspaces as Stargate's REST API v2 does: see the tag {ROWS_TAG!r}, and each "
         f"table's own tag. One table's document alone: `{TABLE_DOCUMENT_URL}`."
     )
+    if not deployment.writes:
+        note += " Read-only here (ROWS_API=read): only GET operations are served, every write verb is a 405."
     info["description"] = f"{info['description']}\n\n{note}" if info.get("description") else note
     return document
 

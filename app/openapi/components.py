@@ -26,6 +26,8 @@ class Deployment:
     protect_reads: bool
     allow_filtering: bool
     keyed_writes: bool  # False: writes are open (no API_KEYS, ALLOW_ANONYMOUS_WRITES)
+    rows: bool = True  # False under ROWS_API=off: no route under /v2/ is served, so none is described
+    writes: bool = True  # False under ROWS_API=read (or off): the write verbs are 405s, so they are not described
 
     @classmethod
     def of(cls, settings: Settings) -> Deployment:
@@ -35,6 +37,8 @@ class Deployment:
             protect_reads=settings.protect_reads,
             allow_filtering=settings.rows_allow_filtering,
             keyed_writes=bool(settings.api_keys) or not settings.allow_anonymous_writes,
+            rows=settings.rows_api != "off",
+            writes=settings.rows_api == "readwrite",
         )
 
 

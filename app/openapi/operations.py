@@ -332,7 +332,17 @@ def generic_paths(deployment: Deployment) -> dict[str, Schema]:
             "delete": delete_op(target, "deleteRows", "Delete row(s)", []),
         },
     }
-    return {path: inline(item) for path, item in paths.items()}
+    return {path: inline(served(item, deployment)) for path, item in paths.items()}
+
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def served(path_item: Schema, deployment: Deployment) -> Schema:
+    """The path's operations as ROWS_API serves them: under `read` a write verb is a 405, so it is not described."""
+    if deployment.writes:
+        return path_item
+    return {key: value for key, value in path_item.items() if key not in WRITE_METHODS}
 
 
 def inline(path_item: Schema) -> Schema:

@@ -25,6 +25,7 @@ from app.openapi.operations import (
     fields_param,
     inline,
     read_op,
+    served,
     sort_param,
     update_op,
     where_param,
@@ -255,7 +256,7 @@ def _table_paths(
     )
     every = read_op(target, target.op_id("getAllRows"), f"Every row of {qualified}", ALL_TEXT, reads)
     paths: dict[str, Schema] = {names.base: {"get": search}, names.base + "/rows": {"get": every}}
-    if not table.is_counter_table:
+    if not table.is_counter_table and target.deployment.writes:
         insert = names.schemas["Insert"]
         schemas[insert] = _body(f"{qualified} row to insert", list(table.columns.values()), table.primary_key)
         paths[names.base]["post"] = create_op(target, f"Add a row to {qualified}", schema_ref(insert))
@@ -294,11 +295,11 @@ def _key_paths(
             "get": read_op(target, target.op_id("getRows", given), f"Read {at}", KEY_TEXT, reads),
         }
         settable = updatable(table, length) if length in (partition, len(keys)) else []
-        if settable:
+        if settable and target.deployment.writes:
             name = names.schemas["Update" if full else "UpdateStatic"]
             schemas[name] = _body(f"{qualified} {'columns' if full else 'static columns'} to set", settable)
             for method, op in (("put", "updateRows"), ("patch", "patchRows")):
                 item[method] = update_op(target, target.op_id(op, given), f"Set columns of {at}", schema_ref(name), [])
         item["delete"] = delete_op(target, target.op_id("deleteRows", given), f"Delete {at}", [])
-        paths[names.base + "".join(f"/{{{name}}}" for name in given)] = inline(item)
+        paths[names.base + "".join(f"/{{{name}}}" for name in given)] = inline(served(item, target.deployment))
     return paths

@@ -1,27 +1,25 @@
-"""Running one Data API schema change: the CQL on the caller's session, Cassandra's refusals in the Data API's
-words, the rows catalog brought up to date, and one audit line.
+"""Running one Data API schema change: `app.schema_ddl.run` runs the CQL on the caller's session (schema agreement
+within SCHEMA_CHANGE_TIMEOUT_SECONDS, not REQUEST_TIMEOUT, then the rows catalog and the OpenAPI document follow);
+this module says Cassandra's refusals in the Data API's words and writes the command's audit line.
 
-The driver waits for schema agreement itself before it settles a schema change (its control connection refreshes
-the metadata, up to `max_schema_agreement_wait`), so when `run_ddl` returns the cluster's metadata already shows
-the change; the catalog is then asked about the table so the rows engine (and the OpenAPI) describe it again. A
-schema change waits up to SCHEMA_CHANGE_TIMEOUT_SECONDS (60 s, as `scripts/init-db`), not REQUEST_TIMEOUT:
-agreement takes longer than a read.
+When `run_ddl` returns the cluster's metadata already shows the change (the driver waits for schema agreement before
+it settles a schema change), so the catalog describes the table again at once.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
 from cassandra import AlreadyExists, ConfigurationException, InvalidRequest, Unauthorized
-from cassandra.query import SimpleStatement
 
-from app.exceptions import CallerUnauthorized, ServiceError
+from app.db.errors import map_driver_error
+from app.exceptions import ServiceError
 from app.routes.data_api.column_types import check_schema_name
 from app.routes.data_api.command import Answer, Command, DataApiError
 from app.routes.data_api.ddl_errors import request_error, schema_error
 from app.rows.catalog import Catalog
+from app.schema_ddl.run import follow, run_schema_change
 
 audit_log = logging.getLogger("app.audit")
 log = logging.getLogger("app.data_api")
@@ -65,58 +63,50 @@ def table_metadata(command: Command, name: str | None = None) -> Any:
 
 async def run_ddl(command: Command, cql: str, *, target: str) -> None:
     """Execute one schema statement (identifiers already checked and quoted; DDL has no values to bind)."""
-    db = copy.copy(command.backend.db)  # the same in-flight bound; a schema change's own, longer timeout
-    db.request_timeout = max(db.request_timeout, command.backend.settings.schema_change_timeout_seconds)
+    keyspace, _, table = target.partition(".")
     try:
-        await db.execute(SimpleStatement(cql))
-    except ServiceError as exc:
+        await run_schema_change(command.backend, cql)
+    except Exception as exc:
         audit(command, target, "refused")
         raise _refusal(exc, command) from exc
     audit(command, target, "ok")
-    refresh_catalog(command, target)
+    follow(command.backend, keyspace, table or None)
 
 
-def _refusal(exc: ServiceError, command: Command) -> Exception:
-    cause = exc.__cause__
-    if isinstance(exc, CallerUnauthorized) or isinstance(cause, Unauthorized) or exc.status in (401, 403):
+def _refusal(exc: Exception, command: Command) -> Exception:
+    if isinstance(exc, ServiceError):  # not confirmed in time: the transport's 504
+        return exc
+    answer = map_driver_error(exc)
+    if isinstance(exc, Unauthorized) or answer.status in (401, 403):
         return DataApiError(
             "UNAUTHORIZED_ACCESS",
-            f"The role is not authorized to run {command.name}: {_server_message(cause) if cause else exc.detail}",
+            f"The role is not authorized to run {command.name}: "
+            f"{_server_message(exc) if isinstance(exc, Unauthorized) else answer.detail}",
             scope="SECURITY",
             title="Unauthorized access to the database",
             http_status=401,  # errors.yaml's http-status-override for UNAUTHORIZED_ACCESS
         )
-    if isinstance(cause, (AlreadyExists, ConfigurationException, InvalidRequest)):
-        kind = "AlreadyExistsException" if isinstance(cause, AlreadyExists) else "InvalidConfigurationInQueryException"
-        if isinstance(cause, InvalidRequest):
+    if isinstance(exc, (AlreadyExists, ConfigurationException, InvalidRequest)):
+        kind = "AlreadyExistsException" if isinstance(exc, AlreadyExists) else "InvalidConfigurationInQueryException"
+        if isinstance(exc, InvalidRequest):
             kind = "InvalidQueryException"
         return DataApiError(
             "UNEXPECTED_DRIVER_ERROR",
             "An unexpected server error occurred while using the driver with the database. \n\n"
-            f"Error Class: {kind}\nError Message: {_server_message(cause)}",
+            f"Error Class: {kind}\nError Message: {_server_message(exc)}",
             scope="DATABASE",
             title="Unexpected driver error",
             family="SERVER",
         )
-    return exc  # unavailable, overloaded, timed out: the transport's 503/504
+    return answer  # unavailable, overloaded, timed out: the transport's 503/504
 
 
-def _server_message(exc: BaseException | None) -> str:
+def _server_message(exc: BaseException) -> str:
     text = str(getattr(exc, "message", "") or exc)
     marker = 'message="'
     if marker in text:
         text = text.split(marker, 1)[1].rstrip('"}')
     return text[:500]
-
-
-def refresh_catalog(command: Command, target: str) -> None:
-    """The rows catalog told about `keyspace.table` (or the keyspace), as the driver's metadata now has it."""
-    catalog = catalog_of(command)
-    keyspace, _, table = target.partition(".")
-    catalog.unknown.forget((keyspace, None))
-    if table:
-        catalog.unknown.forget((keyspace, table))
-        catalog.current(keyspace, table)
 
 
 def audit(command: Command, target: str, outcome: str) -> None:

@@ -1,17 +1,12 @@
-"""Running one schema change (DDL) of the schema API: on the request's session, until the cluster agrees on it, and
-then this process's view of the schema follows at once.
+"""Running one schema change (DDL) of the schema API, in Stargate's words: `app.schema_ddl.run` runs it (the
+request's session, schema agreement within SCHEMA_CHANGE_TIMEOUT_SECONDS, the catalog and OpenAPI following); this
+module answers as Stargate does.
 
 - The session is the request's: the service's (keys mode) or the caller's own (pass-through, `access.admit`), so in
-  pass-through Cassandra's CREATE, ALTER and DROP permissions decide, and its refusal is the caller's 401.
-- Schema agreement: the driver waits for it itself before it completes a DDL request (it polls every node's schema
-  version, up to the Cluster's `max_schema_agreement_wait`, then refreshes its metadata of what changed), and says
-  whether it was reached (`ResponseFuture.is_schema_agreed`). The whole wait is bounded here by
-  SCHEMA_CHANGE_TIMEOUT_SECONDS (the edge's SERVER_TIMEOUT is lengthened to let it): a
-  change Cassandra has not confirmed by then is a 504 saying it may have been applied; one confirmed without
-  agreement is answered with `X-Schema-Agreement: not-reached` (and the audit line says so).
-- Then the catalog describes the table again (or forgets it), its memory of refused statements and unknown names is
-  cleared, and the OpenAPI document is rebuilt on its next request. Other processes follow through the driver's
-  schema events (docs/rows-api.md, "Schema API (writes)").
+  pass-through Cassandra's refusal is the caller's 401.
+- A change confirmed without agreement is answered with `X-Schema-Agreement: not-reached` (and the audit line says
+  so); one not confirmed in time is a 504 saying it may have been applied. Other processes follow through the
+  driver's schema events (docs/rows-api.md, "Schema API (writes)").
 
 A statement Cassandra refuses is answered as Stargate answers it: its gRPC bridge's status and words (400
 INVALID_ARGUMENT, 409 ALREADY_EXISTS) around Cassandra's own message (`SchemaRefused`).
@@ -19,20 +14,14 @@ INVALID_ARGUMENT, 409 ALREADY_EXISTS) around Cassandra's own message (`SchemaRef
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from cassandra import AlreadyExists, RequestValidationException, Unauthorized
 from cassandra.protocol import RequestValidationException as RefusedMessage
-from cassandra.query import SimpleStatement
 from starlette.requests import Request
 
 from app.db.errors import map_driver_error, server_message
-from app.exceptions import CallerUnauthorized, DatabaseError, RowsError, ServiceError
-from app.http.audit import SCHEMA_AGREED_KEY
+from app.exceptions import CallerUnauthorized, RowsError, ServiceError
 from app.http.deps import Backend
-from app.http.timeout import allow_longer
-from app.openapi.document import RowsDocs
+from app.schema_ddl.run import SchemaChangeUnconfirmed, follow, run_schema_change
 
 AGREEMENT_HEADER = "X-Schema-Agreement"
 
@@ -56,69 +45,17 @@ def invalid_argument(message: str) -> SchemaRefused:
 async def run_ddl(request: Request, backend: Backend, cql: str, *, keyspace: str, table: str | None = None) -> bool:
     """Run one DDL statement on the request's session and wait for schema agreement; then this process's catalog
     and OpenAPI document follow. Whether the cluster agreed (also kept in the request's scope for the audit line)."""
-    bound = backend.settings.schema_change_timeout_seconds
-    allow_longer(request.scope, bound + 1)  # our 504 below, worded for a schema change, comes before the edge's
-    loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[Any] = loop.create_future()
     try:
-        future = backend.db.session.execute_async(SimpleStatement(cql), timeout=bound)
+        agreed = await run_schema_change(backend, cql, scope=request.scope)
+    except SchemaChangeUnconfirmed:
+        raise
     except Exception as exc:
-        raise _refusal(exc, backend, keyspace, table) from exc
-    future.add_callbacks(_on_done, _on_error, callback_args=(loop, waiter), errback_args=(loop, waiter))
-    try:
-        async with asyncio.timeout(bound):
-            failure = await waiter
-    except TimeoutError:
-        raise DatabaseError(
-            504,
-            "schema_change_unconfirmed",
-            f"Cassandra did not confirm the schema change within {bound:g} s: it may still be applied; read the "
-            "schema before trying again",
-        ) from None
-    if failure is not None:
-        raise _refusal(failure, backend, keyspace, table) from failure
-    agreed = bool(future.is_schema_agreed)
-    request.scope[SCHEMA_AGREED_KEY] = agreed
-    follow(request, backend, keyspace, table)
+        raise _refusal(exc, backend) from exc
+    follow(backend, keyspace, table, app=request.app)
     return agreed
 
 
-def _on_done(_rows: object, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any]) -> None:
-    _hand_over(loop, waiter, None)
-
-
-def _on_error(exc: BaseException, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any]) -> None:
-    _hand_over(loop, waiter, exc)
-
-
-def _hand_over(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any], failure: BaseException | None) -> None:
-    """From whichever thread completed the request (the driver would swallow an exception here: none is raised)."""
-
-    def settle() -> None:
-        if not waiter.done():
-            waiter.set_result(failure)
-
-    try:  # noqa: SIM105 -- no object built per call
-        loop.call_soon_threadsafe(settle)
-    except RuntimeError:
-        pass  # the loop is closed: nobody is waiting any more
-
-
-def follow(request: Request, backend: Backend, keyspace: str, table: str | None) -> None:
-    """This process's view after a change: the table described again (or forgotten), what was remembered as
-    refused or unknown cleared, the OpenAPI document rebuilt on its next request."""
-    catalog = backend.engine.catalog
-    catalog.budget.refused.clear()
-    catalog.unknown.forget((keyspace, None))
-    if table is not None:
-        catalog.unknown.forget((keyspace, table))
-        catalog.current(keyspace, table)
-    docs = getattr(request.app, "openapi", None)
-    if isinstance(docs, RowsDocs):
-        docs.schema_changed()
-
-
-def _refusal(exc: BaseException, backend: Backend, keyspace: str, table: str | None) -> ServiceError:
+def _refusal(exc: BaseException, backend: Backend) -> ServiceError:
     """A driver exception as the answer Stargate gives for it."""
     if isinstance(exc, Unauthorized) and backend.identities is not None:
         return CallerUnauthorized(server_message(exc))
