@@ -22,7 +22,7 @@ from threading import get_ident
 from typing import Any
 
 from cassandra import Unauthorized
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile, Session
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile, ResponseFuture, Session
 from cassandra.query import Statement, tuple_factory
 
 from app.db.credentials import Refusals
@@ -99,22 +99,36 @@ class Database:
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
     ) -> Page:
         """Run one request and return its (first) page; driver failures come out as `DatabaseError`."""
-        rows, state = await self._run(statement, page_size, paging_state, EXEC_PROFILE_DEFAULT)
-        return Page(rows, state)
+        rows, response = await self._run(statement, page_size, paging_state, EXEC_PROFILE_DEFAULT)
+        return Page(rows, response._paging_state)
 
     async def execute_rows(
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
     ) -> RawPage:
         """`execute`, with the rows as the driver parsed them (tuples): no dict per row (`app.rows.page_encoder`)."""
         if self._tuples is None:  # a session of the driver's legacy settings: its own row factory, as tuples
-            rows, state = await self._run(statement, page_size, paging_state, EXEC_PROFILE_DEFAULT)
-            return RawPage([tuple(row.values()) if type(row) is dict else tuple(row) for row in rows], state)
-        rows, state = await self._run(statement, page_size, paging_state, self._tuples)
-        return RawPage(rows, state)
+            rows, response = await self._run(statement, page_size, paging_state, EXEC_PROFILE_DEFAULT)
+            rows = [tuple(row.values()) if type(row) is dict else tuple(row) for row in rows]
+            return RawPage(rows, response._paging_state)
+        rows, response = await self._run(statement, page_size, paging_state, self._tuples)
+        return RawPage(rows, response._paging_state)
+
+    async def change_schema(self, statement: Statement, *, within: float) -> bool:
+        """Run one schema change (DDL) within `within` seconds, not REQUEST_TIMEOUT: the driver settles it only once the
+        nodes agree on the schema or its own wait ran out. Whether they agreed (`ResponseFuture.is_schema_agreed`)."""
+        _, response = await self._run(statement, None, None, EXEC_PROFILE_DEFAULT, within)
+        return bool(response.is_schema_agreed)
 
     async def _run(
-        self, statement: Statement, page_size: int | None, paging_state: bytes | None, profile: object
-    ) -> tuple[list[Any], bytes | None]:
+        self,
+        statement: Statement,
+        page_size: int | None,
+        paging_state: bytes | None,
+        profile: object,
+        within: float | None = None,
+    ) -> tuple[list[Any], ResponseFuture]:
+        """The rows of one request, and its answered future: `_paging_state` is what ResultSet.paging_state returns
+        (building a ResultSet only to read it cost ~1 us a reply; tests/db checks that the two agree)."""
         if page_size is not None:
             statement.fetch_size = page_size
         await self._slots.acquire()
@@ -123,7 +137,7 @@ class Database:
         waiter: asyncio.Future[list[Any] | None] = loop.create_future()
         try:
             response = self.session.execute_async(
-                statement, paging_state=paging_state, timeout=self.request_timeout, execution_profile=profile
+                statement, paging_state=paging_state, timeout=within or self.request_timeout, execution_profile=profile
             )
         except Exception as exc:
             self._slots.release()
@@ -139,14 +153,12 @@ class Database:
         if self.refusals.any_denied and not self._caller:
             self.refusals.permission_ok(_text(statement))
         if not rows:
-            return [], response._paging_state  # a write has no rows (None)
+            return [], response  # a write has no rows (None)
         if self._retains:
             kept = list(rows)
             rows.clear()  # the driver's own list, which its finished future keeps
             rows = kept
-        # `_paging_state` is what ResultSet.paging_state returns: building a ResultSet only to read it cost ~1 us a
-        # reply (tests/db checks that the two agree on the pinned driver).
-        return rows, response._paging_state
+        return rows, response
 
     async def pages(self, statement: Statement, *, page_size: int, paging_state: bytes | None = None) -> Pages:
         """Yield pages in order, fetching page N+1 only after page N was taken and the consumer came back for more."""

@@ -2,8 +2,8 @@
 and the Data API (`app.routes.data_api.ddl_run`). Each face words a failure its own way; this module only runs the
 statement and brings this process's view of the schema up to date.
 
-- The session is the backend's: the service's (keys mode) or the caller's own (pass-through), so in pass-through
-  Cassandra's CREATE, ALTER and DROP permissions decide.
+- The session is the backend's `Database` (the service's, or in pass-through a view on the caller's own, so that
+  Cassandra's CREATE, ALTER and DROP permissions decide), with its in-flight bound and driver-error metrics.
 - Schema agreement: the driver waits for it itself before it completes a DDL request (it polls every node's schema
   version, up to the Cluster's `max_schema_agreement_wait`, then refreshes its metadata of what changed), and says
   whether it was reached (`ResponseFuture.is_schema_agreed`). The whole wait is bounded by
@@ -17,13 +17,12 @@ statement and brings this process's view of the schema up to date.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
+from cassandra import OperationTimedOut, RequestValidationException
+from cassandra.protocol import RequestValidationException as RefusedMessage
 from cassandra.query import SimpleStatement
 from starlette.types import Scope
 
-from app.exceptions import DatabaseError
+from app.exceptions import DatabaseError, ServiceError
 from app.http.audit import SCHEMA_AGREED_KEY
 from app.http.deps import Backend
 from app.http.timeout import allow_longer
@@ -46,47 +45,25 @@ async def run_schema_change(backend: Backend, cql: str, *, scope: Scope | None =
     """Run one DDL statement on the backend's session and wait for Cassandra's answer; whether the cluster agreed on
     the new schema (also kept in the request's `scope`, for the audit line, when one is given).
 
-    A statement Cassandra refuses, or a driver failure, comes out as the driver's own exception, for the face to
-    word; no answer within the bound is `SchemaChangeUnconfirmed`."""
+    It goes through the `Database` seam (the in-flight bound, the driver-error metrics) with the schema change's own
+    timeout. A statement Cassandra refuses (invalid, already there, not permitted) comes out as the driver's own
+    exception, for the face to word; no answer within the bound is `SchemaChangeUnconfirmed`; anything else is the
+    seam's `DatabaseError` (503/504)."""
     bound = backend.settings.schema_change_timeout_seconds
     if scope is not None:
         allow_longer(scope, bound + 1)  # the 504 below, worded for a schema change, comes before the edge's
-    loop = asyncio.get_running_loop()
-    waiter: asyncio.Future[Any] = loop.create_future()
-    future = backend.db.session.execute_async(SimpleStatement(cql), timeout=bound)
-    future.add_callbacks(_on_done, _on_error, callback_args=(loop, waiter), errback_args=(loop, waiter))
     try:
-        async with asyncio.timeout(bound):
-            failure = await waiter
-    except TimeoutError:
-        raise SchemaChangeUnconfirmed(bound) from None
-    if failure is not None:
-        raise failure
-    agreed = bool(future.is_schema_agreed)
+        agreed = await backend.db.change_schema(SimpleStatement(cql), within=bound)
+    except ServiceError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, OperationTimedOut):
+            raise SchemaChangeUnconfirmed(bound) from cause
+        if isinstance(cause, (RequestValidationException, RefusedMessage)):
+            raise cause from None
+        raise
     if scope is not None:
         scope[SCHEMA_AGREED_KEY] = agreed
     return agreed
-
-
-def _on_done(_rows: object, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any]) -> None:
-    _hand_over(loop, waiter, None)
-
-
-def _on_error(exc: BaseException, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any]) -> None:
-    _hand_over(loop, waiter, exc)
-
-
-def _hand_over(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[Any], failure: BaseException | None) -> None:
-    """From whichever thread completed the request (the driver would swallow an exception here: none is raised)."""
-
-    def settle() -> None:
-        if not waiter.done():
-            waiter.set_result(failure)
-
-    try:  # noqa: SIM105 -- no object built per call
-        loop.call_soon_threadsafe(settle)
-    except RuntimeError:
-        pass  # the loop is closed: nobody is waiting any more
 
 
 def follow(backend: Backend, keyspace: str, table: str | None, *, app: object = None) -> None:
