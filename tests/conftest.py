@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 from fastapi import FastAPI
 
@@ -16,7 +15,7 @@ from app.config import Settings, load_settings
 from app.db.cluster import connect
 from app.db.schema import apply_schema, drop_keyspace
 from app.main import create_app
-from tests.support.app import client_for, tight_app
+from tests.support.app import client_for, lifespan, tight_app
 from tests.support.names import unique
 from tests.support.processes import PAGE_STATE_SECRET, Server, service_env, start_uvicorn, stop_server
 from tests.support.stand_in import StandIn, stand_in_for_the_session
@@ -48,7 +47,7 @@ def cql(settings: Settings) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 async def app(settings: Settings, cql: Session) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
-    async with LifespanManager(application) as manager:
+    async with lifespan(application) as manager:
         yield manager.app  # type: ignore[misc]
 
 

@@ -26,7 +26,7 @@ from app.http.deps import Backend
 from app.main import create_app
 from astra_local.certs import make_certificates
 from astra_local.stand_in import admin_session, write_bundle
-from tests.support.app import client_for
+from tests.support.app import client_for, lifespan
 from tests.support.names import unique
 from tests.support.processes import failed_start
 from tests.support.sample import assert_both_vanessa, assert_sample_atalanta, assert_sample_plantago
@@ -44,7 +44,7 @@ def astra_settings(stand_in: StandIn) -> Settings:
 
 @pytest.fixture(scope="session")
 async def astra_lifespan(astra_settings: Settings) -> AsyncIterator[LifespanManager]:
-    async with LifespanManager(create_app(astra_settings)) as manager:
+    async with lifespan(create_app(astra_settings)) as manager:
         yield manager
 
 

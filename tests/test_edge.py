@@ -9,13 +9,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 from starlette.responses import StreamingResponse
 
 from app.config import Settings
 from app.main import create_app
-from tests.support.app import API_KEY, client_for, hardened_settings
+from tests.support.app import API_KEY, client_for, hardened_settings, lifespan
 from tests.support.rows import assert_stargate_error
 
 SERVER_TIMEOUT = 0.5
@@ -44,7 +43,7 @@ async def client(settings: Settings, cql: Session) -> AsyncIterator[httpx.AsyncC
     application.add_api_route("/test-only/slow", slow)
     application.add_api_route("/test-only/fails", fails)
     application.add_api_route("/test-only/long-stream", long_stream)
-    async with LifespanManager(application) as manager, client_for(manager.app) as http:
+    async with lifespan(application) as manager, client_for(manager.app) as http:
         yield http
 
 

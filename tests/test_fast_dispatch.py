@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 from fastapi import FastAPI, HTTPException
 from starlette.routing import Match, Route
@@ -18,7 +17,7 @@ from app.config import Settings
 from app.http.hot_routes import Sample, Table
 from app.http.sample import require_sample
 from app.main import create_app
-from tests.support.app import client_for, hardened_settings
+from tests.support.app import client_for, hardened_settings, lifespan
 
 PATHS = [
     ("GET", "/v2/keyspaces/ks/t/a/b"),
@@ -110,7 +109,7 @@ async def overridden(settings: Settings, cql: Session) -> AsyncIterator[httpx.As
         raise HTTPException(404, "overridden")
 
     application.dependency_overrides[require_sample] = sample_is_gone
-    async with LifespanManager(application) as manager, client_for(manager.app) as client:
+    async with lifespan(application) as manager, client_for(manager.app) as client:
         yield client
 
 

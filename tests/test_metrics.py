@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 from cassandra.query import SimpleStatement
 from prometheus_client import REGISTRY
@@ -20,7 +19,7 @@ from app.db.errors import map_driver_error
 from app.exceptions import DatabaseError
 from app.http.observability import SANE_REQUEST_ID
 from app.main import create_app
-from tests.support.app import hardened_client, hardened_settings
+from tests.support.app import hardened_client, hardened_settings, lifespan
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +119,7 @@ async def test_one_json_access_line_per_request(api: httpx.AsyncClient, capsys: 
 async def test_middlewares_pass_a_stream_through_chunk_by_chunk(settings: Settings, cql: Session) -> None:
     """Raw ASGI: each driver page reaches the server as its own body message, nothing is held back."""
     application = create_app(hardened_settings(settings))
-    async with LifespanManager(application) as manager:
+    async with lifespan(application) as manager:
         messages: list[dict[str, Any]] = []
         sent_request = False
 

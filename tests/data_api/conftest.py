@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 
 from app.config import Settings, load_settings
 from app.main import create_app
-from tests.support.app import client_for
+from tests.support.app import client_for, lifespan
 from tests.support.processes import PAGE_STATE_SECRET
 
 
@@ -26,5 +25,5 @@ async def api(settings: Settings, cql: Session) -> AsyncIterator[httpx.AsyncClie
         allow_anonymous_writes=True,
         log_level="warning",
     )
-    async with LifespanManager(create_app(own)) as manager, client_for(manager.app) as client:
+    async with lifespan(create_app(own)) as manager, client_for(manager.app) as client:
         yield client

@@ -12,12 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 
 from app.config import Settings
 from app.main import create_app
-from tests.support.app import client_for, hardened_settings
+from tests.support.app import client_for, hardened_settings, lifespan
 from tests.support.log_lines import AccessLines, lines_of
 from tests.support.names import unique
 
@@ -48,7 +47,7 @@ async def api(
         allow_anonymous_reads=True,
         log_level="info",
     )
-    async with LifespanManager(create_app(own)) as manager, client_for(manager.app) as client:
+    async with lifespan(create_app(own)) as manager, client_for(manager.app) as client:
         yield client
 
 

@@ -21,7 +21,7 @@ from cassandra.connection import SniEndPoint
 from app.db.identities import Identities
 from app.http.deps import Backend
 from app.main import create_app
-from tests.support.app import client_for
+from tests.support.app import client_for, lifespan
 from tests.support.stand_in import StandIn
 
 pytestmark = pytest.mark.astra
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.astra
 @pytest.fixture(scope="module")
 async def astra_app(stand_in: StandIn) -> AsyncIterator[LifespanManager]:
     settings = stand_in.settings(auth_mode="passthrough", rows_keyspaces=stand_in.keyspace, sample_api="off")
-    async with LifespanManager(create_app(settings)) as manager:
+    async with lifespan(create_app(settings)) as manager:
         yield manager
 
 

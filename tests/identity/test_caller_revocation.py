@@ -24,7 +24,7 @@ from app.main import create_app
 from tests.identity.conftest import until
 from tests.identity.test_identities import change_password
 from tests.identity.test_passthrough import passthrough_settings, rows_url, token
-from tests.support.app import client_for
+from tests.support.app import client_for, lifespan
 from tests.support.auth_node import AuthNode, Roles
 
 MakeRole = Callable[..., Credential]
@@ -32,7 +32,7 @@ MakeRole = Callable[..., Credential]
 
 @pytest.fixture(scope="module")
 async def app(auth_node: AuthNode, roles: Roles) -> AsyncIterator[LifespanManager]:
-    async with LifespanManager(create_app(passthrough_settings(auth_node, roles))) as manager:
+    async with lifespan(create_app(passthrough_settings(auth_node, roles))) as manager:
         yield manager
 
 

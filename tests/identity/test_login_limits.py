@@ -24,6 +24,7 @@ from app.db.identities import Identities
 from app.http.deps import Backend
 from app.main import create_app
 from tests.identity.test_passthrough import as_role, passthrough_settings, rows_url
+from tests.support.app import lifespan
 from tests.support.auth_node import AuthNode, Roles
 
 GLOBAL_RATE = 3.0
@@ -39,7 +40,7 @@ async def app(auth_node: AuthNode, roles: Roles) -> AsyncIterator[LifespanManage
         identity_logins_per_address_per_second=PER_ADDRESS_RATE,
         log_level="warning",
     )
-    async with LifespanManager(create_app(settings)) as manager:
+    async with lifespan(create_app(settings)) as manager:
         yield manager
 
 

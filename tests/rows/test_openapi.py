@@ -11,7 +11,6 @@ import httpx
 import jsonschema
 import orjson
 import pytest
-from asgi_lifespan import LifespanManager
 from cassandra.cluster import Session
 
 from app.config import Settings
@@ -20,7 +19,7 @@ from app.openapi.document import RowsDocs
 from app.openapi.operations import ROWS_TAG
 from app.rows.type_schemas import SCALARS, read_schema, write_schema
 from app.rows.types import SCALAR_KINDS, CqlType
-from tests.support.app import API_KEY, client_for, hardened_client, hardened_settings
+from tests.support.app import API_KEY, client_for, hardened_client, hardened_settings, lifespan
 from tests.support.names import unique
 from tests.support.poll import eventually
 from tests.support.rows import create_table, path
@@ -454,7 +453,7 @@ async def test_the_document_is_built_again_only_when_the_schema_changed(
     application = create_app(settings)
     docs = application.openapi
     assert isinstance(docs, RowsDocs)
-    async with LifespanManager(application, startup_timeout=60) as manager, client_for(manager.app) as client:
+    async with lifespan(application, startup_timeout=60) as manager, client_for(manager.app) as client:
         first = (await client.get("/openapi.json")).content
         builds = docs.builds
         for _ in range(3):

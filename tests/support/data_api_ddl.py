@@ -7,14 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from asgi_lifespan import LifespanManager
-
 from app.config import Settings
 from app.http.deps import Backend
 from app.main import create_app
 from app.routes.data_api import ddl_indexes, ddl_keyspaces, ddl_tables, ddl_types
 from app.routes.data_api.command import Answer, Command, DataApiError, Spec
-from tests.support.app import hardened_settings
+from tests.support.app import hardened_settings, lifespan
 
 SCHEMA_COMMANDS: dict[str, Spec] = {
     **ddl_tables.COMMANDS,
@@ -29,7 +27,7 @@ async def ddl_backend(base: Settings, **overrides: object) -> AsyncIterator[Back
     """The app's `Backend` (its own lifespan and driver session), serving every non-system keyspace unless
     `rows_keyspaces` says otherwise."""
     settings = hardened_settings(base, **{"rows_keyspaces": "*", "allow_anonymous_reads": True, **overrides})
-    async with LifespanManager(create_app(settings)) as manager:
+    async with lifespan(create_app(settings)) as manager:
         yield manager._state["backend"]
 
 

@@ -8,13 +8,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
-from asgi_lifespan import LifespanManager
 from prometheus_client import REGISTRY
 
 from app.config import Settings
 from app.main import create_app
 from app.rows.engine import RowsEngine
-from tests.support.app import client_for, hardened_settings
+from tests.support.app import client_for, hardened_settings, lifespan
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +25,7 @@ class RowsApp:
 @asynccontextmanager
 async def rows_app(base: Settings, **overrides: object) -> AsyncIterator[RowsApp]:
     """The app with `hardened_settings(base, **overrides)`: open reads, its own driver session and budget."""
-    async with LifespanManager(create_app(hardened_settings(base, **overrides))) as manager:
+    async with lifespan(create_app(hardened_settings(base, **overrides))) as manager:
         backend = manager._state["backend"]
         engine = getattr(backend, "engine", None) or backend.rows  # `Backend.rows` is being renamed `engine`
         async with client_for(manager.app) as client:
