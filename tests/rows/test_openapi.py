@@ -453,7 +453,7 @@ async def test_the_document_is_built_again_only_when_the_schema_changed(
     application = create_app(settings)
     docs = application.openapi
     assert isinstance(docs, RowsDocs)
-    async with lifespan(application, startup_timeout=60) as manager, client_for(manager.app) as client:
+    async with lifespan(application) as manager, client_for(manager.app) as client:
         first = (await client.get("/openapi.json")).content
         builds = docs.builds
         for _ in range(3):

@@ -57,7 +57,7 @@ async def capped_document(settings: Settings, keyspace: str, cap: int) -> tuple[
     """The combined document of an app serving only `keyspace` with OPENAPI_MAX_TABLES=cap, and the document of
     the last table, fetched at the URL the combined one gives for it (or the usual one when it is typed)."""
     application = create_app(hardened_settings(settings, rows_keyspaces=keyspace, openapi_max_tables=cap))
-    async with lifespan(application, startup_timeout=60) as manager, client_for(manager.app) as client:
+    async with lifespan(application) as manager, client_for(manager.app) as client:
         doc = await openapi(client)
         listed = {e["table"]: e["document"] for e in doc.get(LISTED_EXTENSION, [])}
         last = await openapi(client, listed.get(TABLES[-1], f"/openapi/{keyspace}/{TABLES[-1]}.json"))
@@ -103,7 +103,7 @@ async def own_app(settings: Settings, cql: Session) -> AsyncIterator[tuple[RowsD
     application = create_app(settings)
     docs = application.openapi
     assert isinstance(docs, RowsDocs)
-    async with lifespan(application, startup_timeout=60) as manager:
+    async with lifespan(application) as manager:
         yield docs, manager.app
 
 
@@ -177,7 +177,7 @@ async def full(settings: Settings, cql: Session) -> AsyncIterator[Any]:
     application = create_app(
         hardened_settings(settings, max_concurrent_requests=1, max_queued_requests=0, queue_timeout_ms=0)
     )
-    async with lifespan(application, startup_timeout=60) as manager:
+    async with lifespan(application) as manager:
         yield manager.app
 
 
