@@ -346,6 +346,17 @@ class RowsEngine:
             _, oldest = self._shaped.popitem(last=False)
             oldest.key_shapes = None
 
+    async def write_batch(self, statements: Sequence[BoundStatement]) -> None:
+        """Bound writes of one partition as one UNLOGGED batch (`app.rows.batches` groups them); one goes alone.
+        Cassandra refusing it is a `RowsError` (400), as for any statement."""
+        try:
+            if len(statements) == 1:
+                await self.db.execute(statements[0])
+            else:
+                await self.db.execute_batch(statements)
+        except DatabaseError as exc:
+            raise _as_request_error(exc) from None
+
     async def _execute(
         self, statement: BoundStatement, *, page_size: int | None = None, paging_state: bytes | None = None
     ) -> Page:
