@@ -232,9 +232,10 @@ def _answer(
 ) -> Answer:
     failures = [_failure(o, command) for o in outcomes if isinstance(o, Exception)]
     schema = schema_of(inserter.table.primary_key)
+    inserted = [o for o in outcomes if isinstance(o, list)]
+    counted = (len(inserted), len(failures))  # the audit line's rows written and refused
     if not responses:
-        inserted = [o for o in outcomes if isinstance(o, list)]
-        return Answer(status={"primaryKeySchema": schema, "insertedIds": inserted}, errors=failures)
+        return Answer(status={"primaryKeySchema": schema, "insertedIds": inserted}, errors=failures, rows=counted)
     answers: list[dict[str, object]] = []
     failed = 0
     for document, outcome in zip(documents, outcomes, strict=True):
@@ -245,7 +246,8 @@ def _answer(
             failed += 1
         else:
             answers.append({"_id": inserter.key_of(document), "status": "SKIPPED"})
-    return Answer(status={"documentResponses": answers, "primaryKeySchema": schema}, errors=failures)
+    status = {"documentResponses": answers, "primaryKeySchema": schema}
+    return Answer(status=status, errors=failures, rows=counted)
 
 
 COMMANDS: dict[str, Spec] = {
