@@ -107,8 +107,8 @@ class RowsApiSettings(BaseModel):
         default=64,
         ge=1,
         le=4096,
-        description="inserts one NDJSON bulk ingest (a POST with an NDJSON body) keeps in flight at once; "
-        "MAX_IN_FLIGHT still bounds the whole process",
+        description="writes (a row, or a batch of one partition's rows) one NDJSON bulk ingest (a POST with an "
+        "NDJSON body) keeps in flight at once; MAX_IN_FLIGHT still bounds the whole process",
     )
     write_batch_max_rows: int = Field(
         default=100,

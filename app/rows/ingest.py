@@ -101,7 +101,9 @@ class Ingest:
         self._started = False
         self._slots = asyncio.Semaphore(concurrency)
         self._pending: set[asyncio.Task[None]] = set()
-        self.batches = batches or BatchLimits()
+        limits = batches or BatchLimits()
+        # A batch holds at most what one line may (MAX_BODY_BYTES): the memory bound of ingests in flight holds.
+        self.batches = BatchLimits(limits.rows, min(limits.bytes, max_line_bytes))
         self._bound: list[Pending] = []  # lines bound, not yet sent (numbered by their line)
         self._keys: dict[PreparedStatement, RowKeys] = {}
         self._unexpected_logged = False
