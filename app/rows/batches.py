@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import anyio
 from cassandra.query import UNSET_VALUE, BoundStatement, PreparedStatement
@@ -69,25 +69,25 @@ class RowKeys:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """One bound row write, numbered by its caller (a document's index, a line's number)."""
+class Pending(NamedTuple):
+    """One bound row write, numbered by its caller (a document's index, a line's number). A tuple: one is made per
+    row, on the hot path of a bulk write."""
 
-    index: int
+    number: int
     statement: BoundStatement
     partition: tuple[object, ...]
     conflicts: tuple[tuple[object, ...], ...]  # what no other row of its batch may also write
     size: int
 
     @classmethod
-    def of(cls, index: int, statement: BoundStatement, keys: RowKeys) -> Pending:
+    def of(cls, number: int, statement: BoundStatement, keys: RowKeys) -> Pending:
         values = statement.values
-        partition = tuple(values[i] for i in keys.partition)
-        conflicts: tuple[tuple[object, ...], ...] = (("row", *(values[i] for i in keys.primary)),)
-        if any(values[i] is not UNSET_VALUE for i in keys.statics):
-            conflicts += (("static", *partition),)
-        size = sum(len(v) for v in values if type(v) is bytes)
-        return cls(index, statement, partition, conflicts, size)
+        value = values.__getitem__
+        partition = tuple(map(value, keys.partition))
+        conflicts: tuple[tuple[object, ...], ...] = (tuple(map(value, keys.primary)),)
+        if keys.statics and [i for i in keys.statics if values[i] is not UNSET_VALUE]:
+            conflicts += (("static", *partition),)  # a key is bytes: never "static"
+        return cls(number, statement, partition, conflicts, sum([len(v) for v in values if v.__class__ is bytes]))
 
 
 @dataclass(slots=True)
@@ -98,11 +98,13 @@ class _Group:
     written: set[tuple[object, ...]] = field(default_factory=set)
 
     def takes(self, row: Pending, limits: BatchLimits) -> bool:
-        if row.partition != self.partition or len(self.rows) >= limits.rows:
+        if row.partition != self.partition or len(self.rows) >= limits.rows or self.size + row.size > limits.bytes:
             return False
-        if self.size + row.size > limits.bytes:
-            return False
-        return not any(c in self.written for c in row.conflicts)
+        written = self.written
+        for conflict in row.conflicts:  # noqa: SIM110 -- once per row: a loop, not a generator for any()
+            if conflict in written:
+                return False
+        return True
 
     def add(self, row: Pending) -> None:
         self.rows.append(row)
@@ -155,13 +157,13 @@ async def _one_by_one(writer: Writer, group: Sequence[Pending], *, ordered: bool
 async def write_all(
     writer: Writer, groups: Sequence[Sequence[Pending]], *, ordered: bool, concurrency: int
 ) -> dict[int, Exception | None]:
-    """Every group's rows' outcomes by their index. Ordered: one group after another, none after a failure (the
+    """Every group's rows' outcomes by their number. Ordered: one group after another, none after a failure (the
     rows not sent are absent). Unordered: at most `concurrency` groups in flight, started in order."""
     outcomes: dict[int, Exception | None] = {}
     if ordered:
         for group in groups:
             results = await write(writer, group, ordered=True)
-            outcomes.update((row.index, result) for row, result in zip(group, results, strict=False))
+            outcomes.update((row.number, result) for row, result in zip(group, results, strict=False))
             if len(results) < len(group) or any(result is not None for result in results):
                 break
         return outcomes
@@ -170,7 +172,7 @@ async def write_all(
     async def one(group: Sequence[Pending]) -> None:
         async with gate:
             results = await write(writer, group, ordered=False)
-        outcomes.update((row.index, result) for row, result in zip(group, results, strict=True))
+        outcomes.update((row.number, result) for row, result in zip(group, results, strict=True))
 
     async with anyio.create_task_group() as tasks:
         for group in groups:

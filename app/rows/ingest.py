@@ -222,7 +222,7 @@ class Ingest:
             if self.failure is not None:
                 self._slots.release()
                 # Never sent: the ingest resumes from the first of them at the latest.
-                first = min(row.index for later in groups[n:] for row in later)
+                first = min(row.number for later in groups[n:] for row in later)
                 self._first_failed = first if self._first_failed is None else min(first, self._first_failed)
                 return False
             task = asyncio.get_running_loop().create_task(self._write(group))
@@ -249,7 +249,7 @@ class Ingest:
             outcomes = await write(self.engine, group, ordered=False)
         except Exception:
             for row in group:
-                self._unexpected(row.index)
+                self._unexpected(row.number)
             return
         finally:
             self._slots.release()
@@ -257,9 +257,9 @@ class Ingest:
             if outcome is None:
                 self.report.written += 1
             elif isinstance(outcome, RowsError):  # Cassandra refused this row (its batch was retried row by row)
-                self.report.refuse(row.index, outcome.status, outcome.error, outcome.description)
+                self.report.refuse(row.number, outcome.status, outcome.error, outcome.description)
             elif isinstance(outcome, (DatabaseError, CallerUnauthorized)):  # the database's problem: it stops
-                self._stop(row.index, outcome)
+                self._stop(row.number, outcome)
             else:
                 assert isinstance(outcome, ServiceError)
-                self.report.refuse(row.index, outcome.status, outcome.error, outcome.detail)
+                self.report.refuse(row.number, outcome.status, outcome.error, outcome.detail)

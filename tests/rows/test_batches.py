@@ -8,7 +8,7 @@ from app.rows.batches import BatchLimits, Pending, plan
 
 
 def row(index: int, partition: str, key: str = "", *, size: int = 10, static: bool = False) -> Pending:
-    conflicts: tuple[tuple[object, ...], ...] = (("row", partition, key or str(index)),)
+    conflicts: tuple[tuple[object, ...], ...] = ((partition, key or str(index)),)
     if static:
         conflicts += (("static", partition),)
     statement: Any = None  # plan never looks at the statement
@@ -16,7 +16,7 @@ def row(index: int, partition: str, key: str = "", *, size: int = 10, static: bo
 
 
 def indexes(groups: list[list[Pending]]) -> list[list[int]]:
-    return [[r.index for r in group] for group in groups]
+    return [[r.number for r in group] for group in groups]
 
 
 def test_unordered_puts_every_row_of_a_partition_together_in_order_of_first_appearance() -> None:
