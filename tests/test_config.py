@@ -225,6 +225,8 @@ ADDED_SINCE: tuple[str, ...] = (
     "SCHEMA_API_WRITES",
     "TRUSTED_PROXIES",
     "ACCESS_LOG_PATHS",
+    "WRITE_BATCH_MAX_ROWS",
+    "WRITE_BATCH_MAX_BYTES",
 )
 
 

@@ -107,8 +107,22 @@ class RowsApiSettings(BaseModel):
         default=64,
         ge=1,
         le=4096,
-        description="inserts one NDJSON bulk ingest (a POST with an NDJSON body) keeps in flight at once; "
-        "MAX_IN_FLIGHT still bounds the whole process",
+        description="writes (a row, or a batch of one partition's rows) one NDJSON bulk ingest (a POST with an "
+        "NDJSON body) keeps in flight at once; MAX_IN_FLIGHT still bounds the whole process",
+    )
+    write_batch_max_rows: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="rows of one partition a multi-row write (the Data API's insertMany, an NDJSON bulk ingest) "
+        "sends as one UNLOGGED batch; 1 sends every row alone",
+    )
+    write_batch_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=8 * 1024 * 1024,
+        description="bytes of bound values one such batch may hold (a row over it goes alone); Cassandra refuses a "
+        "mutation over half its commitlog segment (16 MiB by default)",
     )
 
     # Stargate's exact shapes and its /v2/cql endpoint (issue 20, items 3 and 5).

@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import weakref
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from threading import get_ident
 from typing import Any
 
 from cassandra import Unauthorized
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, ExecutionProfile, ResponseFuture, Session
-from cassandra.query import Statement, tuple_factory
+from cassandra.query import BatchStatement, BatchType, BoundStatement, Statement, tuple_factory
 
 from app.db.credentials import Refusals
 from app.db.errors import map_driver_error, server_message
@@ -101,6 +101,21 @@ class Database:
         """Run one request and return its (first) page; driver failures come out as `DatabaseError`."""
         rows, response = await self._run(statement, page_size, paging_state, EXEC_PROFILE_DEFAULT)
         return Page(rows, response._paging_state)
+
+    async def execute_batch(self, statements: Sequence[BoundStatement]) -> Page:
+        """Bound statements as one UNLOGGED batch: one request, one in-flight slot, REQUEST_TIMEOUT, the first
+        statement's consistency and routing. Meant for one partition (`app.rows.batches`): one mutation then."""
+        first = statements[0]
+        batch = _Batch(
+            batch_type=BatchType.UNLOGGED,
+            consistency_level=first.consistency_level,
+            serial_consistency_level=first.serial_consistency_level,
+        )
+        for statement in statements:
+            batch.add(statement)
+        batch.is_idempotent = all(statement.is_idempotent for statement in statements)
+        batch.query_string = _text(first)
+        return await self.execute(batch)
 
     async def execute_rows(
         self, statement: Statement, *, page_size: int | None = None, paging_state: bytes | None = None
@@ -200,6 +215,12 @@ def _tuple_profile(session: Session) -> ExecutionProfile | None:
         profile = None
     _tuple_profiles[session] = profile
     return profile
+
+
+class _Batch(BatchStatement):  # type: ignore[misc]
+    """A batch named by its first statement's CQL, as the refusals name any statement (`_text`)."""
+
+    query_string = ""
 
 
 def _text(statement: Statement) -> str:

@@ -183,45 +183,61 @@ class RowsEngine:
         self, table: Table, row: dict[str, Any], *, compact_maps: bool, options: WriteOptions
     ) -> Row | None:
         """Insert (an upsert, as in CQL). With `if_not_exists`, the existing row when one was there, else None."""
-        if table.is_counter_table:
-            raise RowsError(
-                400, f"Table '{table.name}' has counter columns: write them with PUT or PATCH", "counter_table"
-            )
-        values = self._row_values(table, row, compact_maps=compact_maps, action="create")
+        if not options.if_not_exists:
+            await self._execute(await self.bound_insert(table, row, compact_maps=compact_maps, options=options))
+            return None
+        values = self._insert_values(table, row, compact_maps=compact_maps)
+        self._refuse_missing_key(table, values)
+        if options.timestamp is not None:
+            raise RowsError(400, "'timestamp' cannot be combined with 'ifNotExists'", "bad_write_option")
+        statement = await self.statements.get(
+            cql.insert(table, if_not_exists=True),
+            idempotent=False,
+            consistency=self.consistency.write,
+            serial=self.consistency.serial,
+        )
+        ordered = [values[name] for name in table.columns]
+        page = await self._execute(bind_checked(statement, [*ordered, _unset(options.ttl)]))
+        result = page.rows[0] if page.rows else {"[applied]": True}
+        if result.get("[applied]", True):
+            return None
+        existing = {k: v for k, v in result.items() if k != "[applied]"}
+        encode = table.row_encoder(compact_maps=compact_maps)
+        return encode(existing) if encode is not None else existing
+
+    async def bound_insert(
+        self, table: Table, row: dict[str, Any], *, compact_maps: bool, options: WriteOptions
+    ) -> BoundStatement:
+        """The unconditional insert a body makes, bound and not sent (`insert`, and `app.rows.batches` for a bulk
+        ingest): a body of the partition key and static columns only writes the partition's statics."""
+        values = self._insert_values(table, row, compact_maps=compact_maps)
+        timing = [_unset(options.ttl), _unset(options.timestamp)]
         missing = [c.name for c in table.primary_key if values[c.name] is UNSET_VALUE or values[c.name] is None]
-        if missing and not options.if_not_exists and self._statics_only(table, values, missing):
+        if missing and self._statics_only(table, values, missing):
             statics = [c for c in table.columns.values() if c.kind == "static"]
             statement = await self.statements.get(
                 cql.insert_static(table), idempotent=True, consistency=self.consistency.write
             )
-            bound = [values[c.name] for c in (*table.partition_key, *statics)]
-            await self._execute(bind_checked(statement, [*bound, _unset(options.ttl), _unset(options.timestamp)]))
-            return None
+            return bind_checked(statement, [*(values[c.name] for c in (*table.partition_key, *statics)), *timing])
+        self._refuse_missing_key(table, values)
+        shapes = await self.shapes(table)
+        assert shapes.insert is not None
+        return bind_checked(shapes.insert, [*(values[name] for name in table.columns), *timing])
+
+    def _insert_values(self, table: Table, row: dict[str, Any], *, compact_maps: bool) -> dict[str, object]:
+        if table.is_counter_table:
+            raise RowsError(
+                400, f"Table '{table.name}' has counter columns: write them with PUT or PATCH", "counter_table"
+            )
+        return self._row_values(table, row, compact_maps=compact_maps, action="create")
+
+    @staticmethod
+    def _refuse_missing_key(table: Table, values: dict[str, object]) -> None:
+        missing = [c.name for c in table.primary_key if values[c.name] is UNSET_VALUE or values[c.name] is None]
         if missing:
             raise RowsError(
                 400, f"Invalid path for row to create, problem: missing primary key column(s) {missing}", "bad_row"
             )
-        ordered = [values[name] for name in table.columns]
-        if options.if_not_exists:
-            if options.timestamp is not None:
-                raise RowsError(400, "'timestamp' cannot be combined with 'ifNotExists'", "bad_write_option")
-            statement = await self.statements.get(
-                cql.insert(table, if_not_exists=True),
-                idempotent=False,
-                consistency=self.consistency.write,
-                serial=self.consistency.serial,
-            )
-            page = await self._execute(bind_checked(statement, [*ordered, _unset(options.ttl)]))
-            result = page.rows[0] if page.rows else {"[applied]": True}
-            if result.get("[applied]", True):
-                return None
-            existing = {k: v for k, v in result.items() if k != "[applied]"}
-            encode = table.row_encoder(compact_maps=compact_maps)
-            return encode(existing) if encode is not None else existing
-        shapes = await self.shapes(table)
-        assert shapes.insert is not None
-        await self._execute(bind_checked(shapes.insert, [*ordered, _unset(options.ttl), _unset(options.timestamp)]))
-        return None
 
     async def update(
         self,
@@ -345,6 +361,17 @@ class RowsEngine:
         while len(self._shaped) > self.key_shape_tables:
             _, oldest = self._shaped.popitem(last=False)
             oldest.key_shapes = None
+
+    async def write_batch(self, statements: Sequence[BoundStatement]) -> None:
+        """Bound writes of one partition as one UNLOGGED batch (`app.rows.batches` groups them); one goes alone.
+        Cassandra refusing it is a `RowsError` (400), as for any statement."""
+        try:
+            if len(statements) == 1:
+                await self.db.execute(statements[0])
+            else:
+                await self.db.execute_batch(statements)
+        except DatabaseError as exc:
+            raise _as_request_error(exc) from None
 
     async def _execute(
         self, statement: BoundStatement, *, page_size: int | None = None, paging_state: bytes | None = None

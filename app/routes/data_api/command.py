@@ -49,6 +49,8 @@ class Answer:
     warnings: list[Warning] = field(default_factory=list)
     # A partial failure (insertMany): the rows that failed, answered in `errors[]` beside `status`.
     errors: list[DataApiError] = field(default_factory=list)
+    # Rows written and refused, for the audit line, when not the one row a write is counted as (insertMany).
+    rows: tuple[int, int] | None = None
 
 
 class DataApiError(Exception):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import anyio
-from cassandra.query import UNSET_VALUE
+from cassandra.query import UNSET_VALUE, BoundStatement, PreparedStatement
 
 from app.exceptions import ServiceError
 from app.routes.data_api import errors
@@ -20,13 +20,14 @@ from app.routes.data_api.command import Answer, Command, DataApiError, Spec
 from app.routes.data_api.target import field_invalid, known_fields, options_of, table_of
 from app.routes.data_api.values import decode_document, encode, schema_of
 from app.rows import cql
+from app.rows.batches import BatchLimits, Pending, RowKeys, plan, write_all
 from app.rows.catalog import Table
 from app.rows.engine import bind_checked
 from app.rows.write_time import BadWriteTimestamp, check_write_timestamp
 
 WRITE_OPTIONS = frozenset({"ttl", "timestamp", "ifNotExists"})
 MANY_OPTIONS = WRITE_OPTIONS | {"ordered", "returnDocumentResponses"}
-CONCURRENCY = 16  # rows of one unordered insertMany in flight at once (MAX_IN_FLIGHT bounds the process)
+CONCURRENCY = 16  # batches (or rows) of one unordered insertMany in flight at once (MAX_IN_FLIGHT bounds the process)
 
 
 def write_options(command: Command, options: dict[str, Any]) -> tuple[object, object, bool]:
@@ -66,17 +67,46 @@ class Inserter:
         return [given.get(c.name) for c in self.table.primary_key]
 
     async def insert(self, document: object) -> list[object]:
-        """One row; its primary key in the Data API's forms."""
-        table = self.table
+        """One row, alone (insertOne, and every row of an `ifNotExists` insertMany); its primary key in the Data
+        API's forms."""
+        self.check(document)
+        engine = self.command.backend.engine
+        if self.if_not_exists:
+            statement = await engine.statements.get(
+                cql.insert(self.table, if_not_exists=True),
+                idempotent=False,
+                consistency=engine.consistency.write,
+                serial=engine.consistency.serial,
+            )
+        else:
+            statement = await self.statement()
+        bound, key = self.bound(document, statement)
+        await engine.write_batch([bound])
+        return key
+
+    def check(self, document: object) -> None:
+        """What refuses a document before its values are read: not an object, or a table of counters."""
         if not isinstance(document, dict):
             raise errors.error("SHRED_BAD_DOCUMENT_TYPE", "DOCUMENT", documentType=type(document).__name__.upper())
-        if table.is_counter_table:
+        if self.table.is_counter_table:
             raise errors.error(
                 "UNSUPPORTED_COLUMN_TYPES",
                 "DOCUMENT",
-                **errors.table_vars(table),
-                unsupportedColumns=errors.typed(c for c in table.columns.values() if c.type.kind == "counter"),
+                **errors.table_vars(self.table),
+                unsupportedColumns=errors.typed(c for c in self.table.columns.values() if c.type.kind == "counter"),
             )
+
+    async def statement(self) -> PreparedStatement:
+        """The table's prepared insert (`USING TTL ? AND TIMESTAMP ?`)."""
+        shapes = await self.command.backend.engine.shapes(self.table)
+        assert shapes.insert is not None
+        return shapes.insert
+
+    def bound(self, document: object, statement: PreparedStatement) -> tuple[BoundStatement, list[object]]:
+        """A document checked, decoded and bound to `statement`, and its primary key in the Data API's forms."""
+        table = self.table
+        self.check(document)
+        assert isinstance(document, dict)
         values = decode_document(table, document)
         missing = [c for c in table.primary_key if values.get(c.name) is None]
         if missing:
@@ -90,21 +120,9 @@ class Inserter:
                 missingKeys=errors.typed(missing),
             )
         ordered = [values.get(name, UNSET_VALUE) for name in table.columns]
-        engine = self.command.backend.engine
-        if self.if_not_exists:
-            statement = await engine.statements.get(
-                cql.insert(table, if_not_exists=True),
-                idempotent=False,
-                consistency=engine.consistency.write,
-                serial=engine.consistency.serial,
-            )
-            await self.command.backend.db.execute(bind_checked(statement, [*ordered, self.ttl]))
-        else:
-            shapes = await engine.shapes(table)
-            assert shapes.insert is not None
-            bound = bind_checked(shapes.insert, [*ordered, self.ttl, self.timestamp])
-            await self.command.backend.db.execute(bound)
-        return [encode(c, values[c.name]) for c in table.primary_key]
+        options = [self.ttl] if self.if_not_exists else [self.ttl, self.timestamp]
+        bound = bind_checked(statement, [*ordered, *options])
+        return bound, [encode(c, values[c.name]) for c in table.primary_key]
 
 
 def _failure(exc: Exception, command: Command) -> DataApiError:
@@ -138,20 +156,58 @@ async def insert_many(command: Command) -> Answer:
         )
     table = await table_of(command)
     inserter = Inserter(command, table, options)
-    outcomes: list[list[object] | Exception | None] = [None] * len(documents)
-    if options.get("ordered", False):
+    ordered = bool(options.get("ordered", False))
+    if inserter.if_not_exists or table.is_counter_table:
+        # Conditional: one LWT per row (a conditional batch applies all its rows or none). Counters: refused per row.
+        outcomes = await _one_by_one(inserter, documents, ordered=ordered)
+    else:
+        outcomes = await _batched(inserter, documents, ordered=ordered)
+    return _answer(command, inserter, documents, outcomes, bool(options.get("returnDocumentResponses")))
+
+
+Outcome = list[object] | Exception | None  # the inserted key, the failure, or None: not tried (ordered)
+
+
+async def _batched(inserter: Inserter, documents: Sequence[object], *, ordered: bool) -> list[Outcome]:
+    """Every document bound first, then the rows of each partition in UNLOGGED batches (`app.rows.batches`). A
+    document refused before it is sent fails alone; a database failure fails every row of its batch. Ordered: the
+    batches are runs of consecutive documents, sent in order, and nothing is sent after a failure."""
+    statement = await inserter.statement()
+    keys = RowKeys.of(inserter.table, statement)
+    outcomes: list[Outcome] = [None] * len(documents)
+    inserted: dict[int, list[object]] = {}
+    rows: list[Pending] = []
+    refused: tuple[int, Exception] | None = None  # ordered: the first document refused before it is sent
+    for i, document in enumerate(documents):
+        try:
+            bound, inserted[i] = inserter.bound(document, statement)
+        except (DataApiError, ServiceError) as exc:
+            if ordered:
+                refused = (i, exc)
+                break
+            outcomes[i] = exc
+            continue
+        rows.append(Pending.of(i, bound, keys))
+    backend = inserter.command.backend
+    groups = plan(rows, BatchLimits.of(backend.settings), ordered=ordered)
+    written = await write_all(backend.engine, groups, ordered=ordered, concurrency=CONCURRENCY)
+    for i, failure in written.items():
+        outcomes[i] = inserted[i] if failure is None else failure
+    if refused is not None and len(written) == len(rows) and not any(written.values()):
+        outcomes[refused[0]] = refused[1]  # reached: every document before it was written
+    return outcomes
+
+
+async def _one_by_one(inserter: Inserter, documents: Sequence[object], *, ordered: bool) -> list[Outcome]:
+    outcomes: list[Outcome] = [None] * len(documents)
+    if ordered:
         for i, document in enumerate(documents):
             try:
                 outcomes[i] = await inserter.insert(document)
             except (DataApiError, ServiceError) as exc:
                 outcomes[i] = exc
                 break
-    else:
-        await _unordered(inserter, documents, outcomes)
-    return _answer(command, inserter, documents, outcomes, bool(options.get("returnDocumentResponses")))
-
-
-async def _unordered(inserter: Inserter, documents: Sequence[object], outcomes: list[Any]) -> None:
+        return outcomes
     gate = anyio.Semaphore(CONCURRENCY)
 
     async def one(i: int, document: object) -> None:
@@ -164,20 +220,22 @@ async def _unordered(inserter: Inserter, documents: Sequence[object], outcomes: 
     async with anyio.create_task_group() as group:
         for i, document in enumerate(documents):
             group.start_soon(one, i, document)
+    return outcomes
 
 
 def _answer(
     command: Command,
     inserter: Inserter,
     documents: Sequence[object],
-    outcomes: Sequence[list[object] | Exception | None],
+    outcomes: Sequence[Outcome],
     responses: bool,
 ) -> Answer:
     failures = [_failure(o, command) for o in outcomes if isinstance(o, Exception)]
     schema = schema_of(inserter.table.primary_key)
+    inserted = [o for o in outcomes if isinstance(o, list)]
+    counted = (len(inserted), len(failures))  # the audit line's rows written and refused
     if not responses:
-        inserted = [o for o in outcomes if isinstance(o, list)]
-        return Answer(status={"primaryKeySchema": schema, "insertedIds": inserted}, errors=failures)
+        return Answer(status={"primaryKeySchema": schema, "insertedIds": inserted}, errors=failures, rows=counted)
     answers: list[dict[str, object]] = []
     failed = 0
     for document, outcome in zip(documents, outcomes, strict=True):
@@ -188,7 +246,8 @@ def _answer(
             failed += 1
         else:
             answers.append({"_id": inserter.key_of(document), "status": "SKIPPED"})
-    return Answer(status={"documentResponses": answers, "primaryKeySchema": schema}, errors=failures)
+    status = {"documentResponses": answers, "primaryKeySchema": schema}
+    return Answer(status=status, errors=failures, rows=counted)
 
 
 COMMANDS: dict[str, Spec] = {

@@ -24,7 +24,7 @@ from app.access import Refusal, decide, presented_key
 from app.encoding import dumps
 from app.exceptions import ServiceError, Shed
 from app.http.admission import admit_stream
-from app.http.audit import audit_write
+from app.http.audit import audit_write, record_rows
 from app.http.caller import Leased, TokenMissing, TokenRefused, open_lease
 from app.http.deps import Backend
 from app.http.principal import principal_of, set_principal
@@ -126,6 +126,8 @@ async def _serve(request: Request, backend: Backend, raw: bytes) -> Response:
     if name == "find" and any(kind in request.headers.get("accept", "") for kind in NDJSON_TYPES):
         return await _stream(request, command)
     answer, failures = await _run(spec, command)
+    if answer.rows is not None:
+        record_rows(request.scope, *answer.rows)
     if spec.action == "write":  # a schema change has its own line, naming the command (ddl_run.audit)
         audit_write(request.scope, keyspace=keyspace, table=table, status=400 if failures else 200, operation=name)
     # A SECURITY refusal (UNAUTHORIZED_ACCESS) keeps the HTTP status its errors.yaml entry overrides: 401.

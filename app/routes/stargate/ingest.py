@@ -22,6 +22,7 @@ from app.http.audit import record_rows
 from app.http.deps import Backend
 from app.http.errors import error_headers, stargate_body
 from app.routes.stargate.paths import ROWS_PREFIXES, RowsPath
+from app.rows.batches import BatchLimits
 from app.rows.catalog import Table
 from app.rows.engine import WriteOptions
 from app.rows.ingest import Ingest
@@ -63,6 +64,7 @@ async def ingest(
         compact_maps=compact_maps,
         max_line_bytes=settings.max_body_bytes,
         concurrency=settings.rows_ingest_concurrency,
+        batches=BatchLimits.of(settings),
     )
     started = time.monotonic()
     outcome = await _read(request.receive, work, idle=settings.server_timeout)
