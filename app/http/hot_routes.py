@@ -1,8 +1,9 @@
 """The hot routes, dispatched before FastAPI's router: a path is matched once, by its first segment and one split,
 against a table built from the app's own routes; anything the table does not serve goes on to FastAPI unchanged.
 
-Served here: the rows API's reads by key, `where` and `/rows` pages and single-row writes (both prefixes), and the
-sample's point reads (`/animal/{genus}/{species}`, `/plant/{genus}/{species}`). The table holds the very endpoints
+Served here: the rows API's reads by key, `where` and `/rows` pages and single-row writes (both prefixes), the
+Data API's table commands (`POST /v1/{keyspace}/{table}`, and under `/api/json`), and the sample's point reads
+(`/animal/{genus}/{species}`, `/plant/{genus}/{species}`). The table holds the very endpoints
 the router would call (the rows routes' `endpoint(...)`, the sample's dependencies and handler), so the access
 rule, the handlers and their errors are the same; only the router's walk over every route, FastAPI's dependency
 solving and its exception middleware are skipped. Errors go to the app's own exception handlers, as Starlette's
@@ -34,9 +35,12 @@ log = logging.getLogger("app.hot_routes")
 SAMPLE_TEMPLATES = ("/animal/{genus}/{species}", "/plant/{genus}/{species}")
 # The rows templates, after a prefix: the table itself, its `/rows`, and a key path.
 WHERE, ROWS, KEY = "/{keyspace}/{table}", "/{keyspace}/{table}/rows", "/{keyspace}/{table}/{key:path}"
+# The Data API's table commands: `POST {prefix}/{keyspace}/{table}` (app.routes.data_api.transport).
+COMMAND_PREFIXES = ("/v1", "/api/json/v1")
 # Paths any route that could shadow a hot route would match (one per shape served).
 PROBES = (
     *(p + s for p in ROWS_PREFIXES for s in ("/k/t", "/k/t/rows", "/k/t/a/b", "/k/t/")),
+    *(p + "/k/t" for p in COMMAND_PREFIXES),
     "/animal/g/s",
     "/plant/g/s",
 )
@@ -77,8 +81,15 @@ class HotRoutes:
 class Table:
     """Method and shape to route, per first path segment."""
 
-    def __init__(self, rows: dict[str, dict[tuple[str, str], Route]], sample: dict[str, Sample], owner: Any) -> None:
+    def __init__(
+        self,
+        rows: dict[str, dict[tuple[str, str], Route]],
+        sample: dict[str, Sample],
+        owner: Any,
+        commands: dict[str, Route] | None = None,
+    ) -> None:
         self.rows = rows  # prefix -> (method, template) -> route
+        self.commands = commands or {}  # Data API prefix -> its table route (POST only)
         self.sample = sample  # first segment ("animal") -> route
         self.overrides: dict[Any, Any] = getattr(owner, "dependency_overrides", {})
         handlers: dict[Any, Any] = getattr(owner, "exception_handlers", {})
@@ -90,8 +101,12 @@ class Table:
     def of(cls, routes: list[BaseRoute], owner: Any) -> Table:
         rows: dict[str, dict[tuple[str, str], Route]] = {prefix: {} for prefix in ROWS_PREFIXES}
         sample: dict[str, Sample] = {}
+        commands: dict[str, Route] = {}
         for route in _flattened(routes):
             path = getattr(route, "path", None)
+            for prefix in COMMAND_PREFIXES:
+                if isinstance(route, Route) and path == prefix + WHERE and route.methods == {"POST"}:
+                    commands.setdefault(prefix, route)
             for prefix in ROWS_PREFIXES:
                 shape = path[len(prefix) :] if isinstance(path, str) and path.startswith(prefix) else None
                 if isinstance(route, Route) and shape in (WHERE, ROWS, KEY):
@@ -105,11 +120,13 @@ class Table:
                 else:
                     sample.setdefault(path.split("/")[1], plan)
         ours = {id(r) for served in rows.values() for r in served.values()} | {id(s.route) for s in sample.values()}
+        ours |= {id(r) for r in commands.values()}
         for shadow in _shadowed(routes, ours):
             log.info("%s is left to FastAPI: another route could match its paths", shadow)
             rows.pop(shadow, None)
+            commands.pop(shadow, None)
             sample.pop(shadow.split("/")[1], None)
-        return cls(rows, sample, owner)
+        return cls(rows, sample, owner, commands)
 
     def match(self, method: str, path: str) -> tuple[Any, Params] | None:
         """The route and its path parameters, as Starlette's router would have found them; None to fall through."""
@@ -117,6 +134,10 @@ class Table:
             return self._rows("/v2/keyspaces", method, path)
         if path.startswith("/api/rest/v2/keyspaces/"):
             return self._rows("/api/rest/v2/keyspaces", method, path)
+        if path.startswith("/v1/"):
+            return self._command("/v1", method, path)
+        if path.startswith("/api/json/v1/"):
+            return self._command("/api/json/v1", method, path)
         first, _, rest = path[1:].partition("/")
         found = self.sample.get(first)
         if found is None or method != "GET" or self.overrides:
@@ -146,6 +167,16 @@ class Table:
                 route = served.get((method, KEY))
                 params["key"] = parts[2]
         return None if route is None else (route, params)
+
+    def _command(self, prefix: str, method: str, path: str) -> tuple[Any, Params] | None:
+        """`POST {prefix}/{keyspace}/{table}`, each segment `[^/]+` as Starlette matches it; else the router's."""
+        route = self.commands.get(prefix)
+        if route is None or method != "POST":
+            return None
+        keyspace, slash, table = path[len(prefix) + 1 :].partition("/")
+        if not slash or not keyspace or not table or "/" in table:
+            return None
+        return route, {"keyspace": keyspace, "table": table}
 
     async def serve(self, hit: tuple[Any, Params], scope: Scope, receive: Receive, send: Send) -> None:
         """The route's endpoint on a Request over this scope; its exceptions to the app's handlers, before any byte."""
@@ -262,6 +293,6 @@ def _shadowed(routes: list[BaseRoute], ours: set[int]) -> set[str]:
                 except Exception:
                     matched = Match.FULL
                 if matched is not Match.NONE:
-                    prefix = next((p for p in ROWS_PREFIXES if probe.startswith(p + "/")), None)
+                    prefix = next((p for p in (*ROWS_PREFIXES, *COMMAND_PREFIXES) if probe.startswith(p + "/")), None)
                     shadowed.add(prefix or next(t for t in SAMPLE_TEMPLATES if probe.startswith(t.split("{")[0])))
     return shadowed

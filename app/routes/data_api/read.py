@@ -16,6 +16,7 @@ from app.db.database import Page, Pages, Row
 from app.routes.data_api import errors
 from app.routes.data_api.command import Answer, Command, Spec, Warning
 from app.routes.data_api.filters import Filter, filter_warnings, is_key_restriction, parse_filter
+from app.routes.data_api.key_read import find_one_by_key
 from app.routes.data_api.projection import Sort, parse_projection, parse_sort
 from app.routes.data_api.target import field_invalid, known_fields, options_of, table_of
 from app.routes.data_api.values import documents, row_writer, schema_of
@@ -113,6 +114,9 @@ async def find_one(command: Command) -> Answer:
     known_fields(command, FIELDS)
     options = options_of(command, FIND_ONE_OPTIONS)
     table = await table_of(command)
+    by_key = await find_one_by_key(command, table)  # the plain read by full key, on the table's plan
+    if by_key is not None:
+        return by_key
     read = parse_read(command, table)
     status: dict[str, Any] = {}
     if read.sort.vector is not None:

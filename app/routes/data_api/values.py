@@ -24,6 +24,11 @@ def _decoder(t: CqlType) -> Callable[[object], object]:
     return decoder(t, dialect=DATA_API)
 
 
+def decoder_of(t: CqlType) -> Callable[[object], object]:
+    """The DATA_API dialect's decoder of `t` (one per type), for a plan that keeps it."""
+    return _decoder(t)
+
+
 def decode(column: Column, value: object) -> object:
     """A JSON value for `column` as the driver binds it; BadValue (a ValueError) when it is not one."""
     return _decoder(column.type)(value)
@@ -37,6 +42,11 @@ def decode_as(t: CqlType, value: object) -> object:
 @cache
 def _encoder(t: CqlType) -> Encode | None:
     return encoder(t, dialect=DATA_API)
+
+
+def encoder_of(t: CqlType) -> Encode | None:
+    """The DATA_API dialect's encoder of `t` (None: the driver's value as is), for a plan that keeps it."""
+    return _encoder(t)
 
 
 def encode(column: Column, value: object) -> object:
