@@ -10,14 +10,14 @@ import httpx
 import pytest
 from cassandra.cluster import Session
 from fastapi import FastAPI, HTTPException
-from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.routing import Route
 
 from app.config import Settings
 from app.http.hot_routes import Sample, Table
 from app.http.sample import require_sample
 from app.main import create_app
 from tests.support.app import client_for, hardened_settings, lifespan
+from tests.support.asgi import routed
 
 PATHS = [
     ("GET", "/v2/keyspaces/ks/t/a/b"),
@@ -58,17 +58,6 @@ def application(settings: Settings) -> FastAPI:
 @pytest.fixture(scope="module")
 def table(application: FastAPI) -> Table:
     return Table.of(application.router.routes, application)
-
-
-def routed(application: FastAPI, method: str, path: str) -> Any:
-    """The route FastAPI's router picks: the first full match, in its order, opened into included routers."""
-    scope: Scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
-    for route in application.router.routes:
-        candidates = getattr(route, "effective_candidates", None)
-        for candidate in candidates() if callable(candidates) else [route]:
-            if candidate.matches(scope)[0] is Match.FULL:
-                return candidate
-    return None
 
 
 @pytest.mark.parametrize(("method", "path"), PATHS)

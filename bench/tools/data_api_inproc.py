@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.tools.edge_inproc import call as edge_call
+
 CONCURRENCY = 64
 Request = tuple[str, str, list[tuple[bytes, bytes]], bytes]
 
@@ -38,33 +40,7 @@ def find_one(keyspace: str, n: int) -> Request:
 
 async def call(app: Any, state: dict[str, Any], request: Request) -> int:
     method, path, headers, body = request
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), *headers],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-        "state": dict(state),
-    }
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
+    return await edge_call(app, state, method, path, headers=tuple(headers), body=body)
 
 
 async def batch(app: Any, state: dict[str, Any], make: Callable[[int], Request], count: int) -> int:

@@ -32,7 +32,17 @@ SCENARIOS = {
 HEADERS = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")]
 
 
-async def _call(app: Any, state: dict[str, Any], method: str, path: str, query: bytes) -> int:
+async def call(
+    app: Any,
+    state: dict[str, Any],
+    method: str,
+    path: str,
+    query: bytes = b"",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    body: bytes = b"",
+) -> int:
+    """One request straight into the ASGI app, as uvicorn would hand it over (also `bench/tools/data_api_inproc.py`);
+    its status."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -43,7 +53,7 @@ async def _call(app: Any, state: dict[str, Any], method: str, path: str, query: 
         "raw_path": path.encode(),
         "query_string": query,
         "root_path": "",
-        "headers": HEADERS,
+        "headers": [*HEADERS, *headers],
         "client": ("127.0.0.1", 40000),
         "server": ("127.0.0.1", 8000),
         "state": dict(state),
@@ -51,7 +61,7 @@ async def _call(app: Any, state: dict[str, Any], method: str, path: str, query: 
     status = 0
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status
@@ -69,7 +79,7 @@ async def _batch(app: Any, state: dict[str, Any], scenario: str) -> dict[str, fl
 
     async def one(n: int) -> None:
         async with gate:
-            statuses.append(await _call(app, state, method, template.format(n=n), query))
+            statuses.append(await call(app, state, method, template.format(n=n), query))
 
     keys = [random.randrange(10_000) for _ in range(count)]
     cpu, wall = time.process_time(), time.perf_counter()

@@ -11,13 +11,12 @@ import httpx
 import pytest
 from cassandra.cluster import Session
 from fastapi import FastAPI
-from starlette.routing import Match
-from starlette.types import Scope
 
 from app.config import Settings
 from app.http.hot_routes import Table
 from app.main import create_app
 from tests.support.app import hardened_settings
+from tests.support.asgi import routed
 from tests.support.data_api import error_codes
 from tests.support.rows import create_table
 
@@ -99,17 +98,6 @@ async def test_a_find_one_under_the_astra_prefix_answers_as_under_v1(
 @pytest.fixture(scope="module")
 def application(settings: Settings) -> FastAPI:
     return create_app(hardened_settings(settings))
-
-
-def routed(application: FastAPI, method: str, path: str) -> Any:
-    """The route FastAPI's router picks: the first full match, in its order, opened into included routers."""
-    scope: Scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
-    for route in application.router.routes:
-        candidates = getattr(route, "effective_candidates", None)
-        for candidate in candidates() if callable(candidates) else [route]:
-            if candidate.matches(scope)[0] is Match.FULL:
-                return candidate
-    return None
 
 
 @pytest.mark.parametrize("path", ["/v1/ks/t", "/api/json/v1/ks/t", "/v1/auth/t"])

@@ -6,6 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from fastapi import FastAPI
+from starlette.routing import Match
+from starlette.types import Scope
+
 
 def http_scope(method: str, path: str, headers: list[tuple[bytes, bytes]], query: bytes = b"") -> dict[str, Any]:
     return {
@@ -71,3 +75,14 @@ class HeldResponse:
     async def finish(self) -> None:
         self.release.set()
         await asyncio.wait_for(self.task, 30)
+
+
+def routed(application: FastAPI, method: str, path: str) -> Any:
+    """The route FastAPI's router picks: the first full match, in its order, opened into included routers."""
+    scope: Scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
+    for route in application.router.routes:
+        candidates = getattr(route, "effective_candidates", None)
+        for candidate in candidates() if callable(candidates) else [route]:
+            if candidate.matches(scope)[0] is Match.FULL:
+                return candidate
+    return None
