@@ -198,6 +198,6 @@ class AdmissionSettings(BaseModel):
     )
     access_log_paths: Literal["raw", "template"] = Field(
         default="raw",
-        description="the access line's path: `raw` as requested, or `template`, the route template "
-        "(`/v2/keyspaces/{keyspace}/{table}/{key}`), because key paths can be personal data",
+        description="the path in the access line and the error lines: `raw` as requested, or `template`, the route "
+        "template (`/v2/keyspaces/{keyspace}/{table}/{key}`), because key paths can be personal data",
     )
