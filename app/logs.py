@@ -26,8 +26,11 @@ LEVELS = {
     "error": logging.ERROR,
     "critical": logging.CRITICAL,
 }
-# uvicorn's loggers do not propagate (its default config), so they get the handler themselves.
-UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# uvicorn's loggers do not propagate (its default config), so they get the handler themselves. Its access logger
+# gets none: `app.access` writes one line per request, with its request id, and uvicorn's protocol writes its own
+# only while that logger has a handler (it asks once per connection), so each request would be logged twice.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
+UVICORN_ACCESS = "uvicorn.access"
 
 
 class JsonLines(logging.Formatter):
@@ -95,6 +98,10 @@ def configure_logging(level: str) -> None:
     for name in UVICORN_LOGGERS:
         _own(logging.getLogger(name), chosen, replace_all=True)  # uvicorn's plain-text handlers go
         logging.getLogger(name).propagate = False
+    access = logging.getLogger(UVICORN_ACCESS)
+    for handler in list(access.handlers):
+        access.removeHandler(handler)
+    access.propagate = False
     debugging = chosen <= logging.DEBUG
     driver = logging.getLogger("cassandra")
     _own(driver, chosen if debugging else max(chosen, logging.WARNING), replace_all=False, full_tracebacks=debugging)

@@ -7,7 +7,6 @@ import ipaddress
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,8 +22,11 @@ from tests.support.app import hardened_client
 from tests.support.processes import ROOT, Server, free_port, service_env, stop_server, wait_until_answering
 
 
-def test_every_line_of_a_served_process_is_json(settings: Settings, cql: Session, tmp_path: Path) -> None:
-    log = tmp_path / "service.log"
+@pytest.fixture(scope="module")
+def served_lines(settings: Settings, cql: Session, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Everything `python -m app` wrote while it started, answered one read (X-Request-ID: logged-once) and
+    stopped."""
+    log = tmp_path_factory.mktemp("served") / "service.log"
     port = free_port()
     with log.open("wb") as handle:
         process = subprocess.Popen(
@@ -35,12 +37,26 @@ def test_every_line_of_a_served_process_is_json(settings: Settings, cql: Session
             stderr=subprocess.STDOUT,
         )
     server = wait_until_answering(Server(f"http://127.0.0.1:{port}", process, log), "/readyz", 60)
-    stop_server(server)
-    lines = server.output().splitlines()
-    records = [orjson.loads(line) for line in lines]  # raises on any plain-text line
+    try:
+        read = httpx.get(f"{server.url}/plant/Plantago/major", headers={"X-Request-ID": "logged-once"}, timeout=10)
+        assert read.status_code == 200
+    finally:
+        stop_server(server)
+    return server.output().splitlines()
+
+
+def test_every_line_of_a_served_process_is_json(served_lines: list[str]) -> None:
+    records = [orjson.loads(line) for line in served_lines]  # raises on any plain-text line
     loggers = {record["logger"] for record in records}
     assert {"app", "uvicorn.error"} <= loggers, loggers
     assert any(record["msg"].startswith("Started server process") for record in records)
+
+
+def test_a_request_is_logged_once_by_the_access_line_and_never_by_uvicorns_access_log(served_lines: list[str]) -> None:
+    records = [orjson.loads(line) for line in served_lines]
+    of_the_read = [r["logger"] for r in records if r.get("request_id") == "logged-once"]
+    assert of_the_read == ["app.access"]
+    assert not [r for r in records if r["logger"] == "uvicorn.access"]
 
 
 # ---- who called, and which path: the client address and ACCESS_LOG_PATHS (issue 19, item 5) ----------------------
