@@ -60,7 +60,7 @@ def apply_schema(
     """Create what is missing and upsert the sample rows; running it twice changes nothing."""
     keyspace = keyspace or settings.keyspace
     if settings.mode is Mode.SELF_HOSTED:
-        session.execute(keyspace_cql(keyspace, settings.cassandra_replication), timeout=DDL_TIMEOUT)
+        _change_schema(session, keyspace_cql(keyspace, settings.cassandra_replication))
     try:
         session.set_keyspace(keyspace)
     except InvalidRequest as exc:
@@ -72,7 +72,7 @@ def apply_schema(
     for name in files:
         statements = cql_statements((SCHEMA_DIR / name).read_text())
         for statement in statements:
-            session.execute(statement, timeout=DDL_TIMEOUT)
+            _change_schema(session, statement)
         log.info("applied %s (%d statements) to keyspace %s", name, len(statements), keyspace)
     if session.cluster is not None:
         session.cluster.control_connection.wait_for_schema_agreement()
@@ -82,3 +82,14 @@ def drop_keyspace(session: Session, keyspace: str) -> None:
     if not IDENTIFIER.match(keyspace):
         raise ValueError(f"invalid keyspace name {keyspace!r}")
     session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=DDL_TIMEOUT)
+
+
+def _change_schema(session: Session, statement: str) -> None:
+    """One statement; a schema change is followed by the whole cluster before the next one is sent. The driver waits
+    for that only `max_schema_agreement_wait` (10 s); on a loaded cluster of several nodes it took longer, and the
+    next statement reached a node that did not know the keyspace yet."""
+    result = session.execute(statement, timeout=DDL_TIMEOUT)
+    if result.response_future.is_schema_agreed or session.cluster is None:
+        return
+    if not session.cluster.control_connection.wait_for_schema_agreement(wait_time=DDL_TIMEOUT):
+        log.warning("the nodes did not agree on the schema within %g s of: %s", DDL_TIMEOUT, statement.split("(")[0])
