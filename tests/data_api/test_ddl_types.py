@@ -57,7 +57,7 @@ async def test_list_types_with_explain_describes_each_types_fields(backend: Back
     name = await create_type(backend, keyspace, {"city": "text", "zip": "int"})
     answer = await run(backend, "listTypes", {"options": {"explain": True}}, keyspace=keyspace)
     assert answer.status is not None
-    described = [t for t in answer.status["types"] if t["udtName"] == name]
+    described = [t for t in answer.status["types"] if t.get("udtName") == name]  # other tests' types may be unsupported
     assert described == [
         {
             "type": "userDefined",

@@ -425,7 +425,9 @@ async def test_a_database_failure_mid_body_stops_reading_and_answers_503_with_wh
             await asyncio.sleep(0.01)
         sent_everything = True
 
-    proxied = settings.model_copy(update={"cassandra_port": proxy.port, "request_timeout": 2.0})
+    proxied = settings.model_copy(
+        update={"cassandra_contact_points": ["127.0.0.1"], "cassandra_port": proxy.port, "request_timeout": 2.0}
+    )
     async with app_client(proxied) as http:
         response = await ingest(http, settings.keyspace, items, content())
     answer = assert_stargate_error(response, 503, "the ingest stopped", report=True)

@@ -145,7 +145,7 @@ def wait_until_answering(server: Server, path: str, timeout: float) -> Server:
 def proxied_uvicorn(settings: Settings, host: str, log: Path, **env: str) -> Iterator[tuple[Server, TcpProxy]]:
     """A real uvicorn whose only way to Cassandra is a TCP proxy on `host` (a loopback address of the test's own)
     that the test can cut; both stopped on the way out."""
-    proxy = start_proxy(host, free_port(host), "127.0.0.1", settings.cassandra_port)
+    proxy = start_proxy(host, free_port(host), settings.cassandra_contact_points[0], settings.cassandra_port)
     env = {"CASSANDRA_CONTACT_POINTS": host, "CASSANDRA_PORT": str(proxy.port), **env}
     try:
         running = start_uvicorn(service_env(settings, **env), log)
