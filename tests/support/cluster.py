@@ -109,8 +109,8 @@ def own_cluster(home: str, nodes: int, base: int, heap: str | None = None) -> It
         cluster.start()
         cluster.wait()
         ready = "answer CQL" if nodes == 1 else "answer CQL and list each other as peers"
-        Report.add(
-            "Start-up",
+        Report.add(  # a section per cluster: the one-node and three-node tests run in two processes
+            f"Start-up, {nodes} node{'s' if nodes > 1 else ''}",
             f"{nodes} node(s) on {', '.join(cluster.addresses)}: {ready} "
             f"{time.monotonic() - started:.1f} s after `scripts/cassandra start`",
         )

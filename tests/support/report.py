@@ -7,6 +7,7 @@ tracked file.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 
@@ -32,9 +33,18 @@ class Report:
 
     @classmethod
     def write(cls) -> None:
-        """Replace the sections this run measured; keep the others (a partial run does not erase a full one's)."""
+        """Replace the sections this run measured; keep the others (a partial run does not erase a full one's).
+        Locked: scripts/test runs the one-node and the three-node fault tests in two processes that end together."""
         if not cls.sections:
             return
+        for folder in (REPORT.parent, ROOT / ".cache"):
+            folder.mkdir(parents=True, exist_ok=True)
+        with (ROOT / ".cache" / "faults-report.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cls._merge()
+
+    @classmethod
+    def _merge(cls) -> None:
         sections = _read_sections(REPORT.read_text()) if REPORT.exists() else {}
         for name, entries in cls.sections.items():
             sections[name] = [f"- {e}" for e in entries]
@@ -48,7 +58,6 @@ class Report:
         ]
         for name in sorted(sections, key=lambda n: (not n.startswith("Start"), n)):
             lines += [f"## {name}", "", *sections[name], ""]
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
         REPORT.write_text("\n".join(lines))
 
 
