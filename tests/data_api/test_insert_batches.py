@@ -130,6 +130,20 @@ async def test_if_not_exists_leaves_an_existing_row_and_writes_the_others_of_its
     assert stored(cql, events, part) == {"1": "old", "2": "new", "3": "new"}
 
 
+async def test_if_not_exists_rows_of_one_partition_do_not_contend_with_each_other(
+    api: httpx.AsyncClient, settings: Settings, events: str, cql: Session
+) -> None:
+    """Sent all at once, 40 lightweight transactions on one partition make Cassandra retry Paxos rounds until some
+    time out; one at a time per partition (other partitions alongside), every row is written."""
+    parts = [unique() for _ in range(2)]
+    documents = [{"p": parts[i % 2], "c": f"{i:02d}", "label": "new"} for i in range(80)]
+    body = {"documents": documents, "options": {"ifNotExists": True}}
+    answer = ok(await command(api, url(settings, events), "insertMany", body))
+    assert len(answer["status"]["insertedIds"]) == 80
+    for n, part in enumerate(parts):
+        assert stored(cql, events, part) == {f"{i:02d}": "new" for i in range(n, 80, 2)}
+
+
 async def test_the_audit_line_of_insert_many_counts_the_rows_written_and_refused(
     api: httpx.AsyncClient, settings: Settings, events: str, audit_lines: AccessLines
 ) -> None:

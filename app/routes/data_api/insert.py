@@ -66,6 +66,11 @@ class Inserter:
         given = document if isinstance(document, dict) else {}
         return [given.get(c.name) for c in self.table.primary_key]
 
+    def partition_of(self, document: object) -> str:
+        """The partition a document names, as it spelt its values (rows spelt two ways are taken as two)."""
+        given = document if isinstance(document, dict) else {}
+        return repr([given.get(c.name) for c in self.table.partition_key])
+
     async def insert(self, document: object) -> list[object]:
         """One row, alone (insertOne, and every row of an `ifNotExists` insertMany); its primary key in the Data
         API's forms."""
@@ -209,9 +214,13 @@ async def _one_by_one(inserter: Inserter, documents: Sequence[object], *, ordere
                 break
         return outcomes
     gate = anyio.Semaphore(CONCURRENCY)
+    # One row of a partition at a time: Cassandra runs a partition's lightweight transactions one after another
+    # anyway, and sent together they only contend (each Paxos round retried, and on a loaded node timed out).
+    partitions: dict[str, anyio.Lock] = {}
 
     async def one(i: int, document: object) -> None:
-        async with gate:
+        partition = partitions.setdefault(inserter.partition_of(document), anyio.Lock())
+        async with partition, gate:  # a row waiting for its partition holds no slot
             try:
                 outcomes[i] = await inserter.insert(document)
             except (DataApiError, ServiceError) as exc:
