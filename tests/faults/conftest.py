@@ -1,10 +1,11 @@
 """Fixtures for the fault tests: Cassandra nodes of their own (never the shared node), a real `python -m app`.
 
 Every node here is started, stopped, killed and wiped through `scripts/cassandra`, on its own addresses and home:
-one node on 127.0.0.11 (`.cassandra-faults/`), three on 127.0.0.31-33 (`.cassandra-3n/`). They are stopped when
-the session ends, whatever happened. The helpers live in tests/support/ (cluster.py, service.py, traffic.py,
-report.py, balancer.py). The scale-out test adds two instances of the service on 127.0.0.2 and 127.0.0.3 behind
-Debian's haproxy (installed with apt-get when missing, as root or with password-less sudo; else skipped).
+one node on 127.0.0.11 (`.cassandra-faults/`), three on 127.0.0.31-33 (`.cassandra-3n/`). They are killed and
+deleted when the session ends, whatever happened. The helpers live in tests/support/ (cluster.py, service.py,
+traffic.py, report.py, balancer.py). The scale-out test adds two instances of the service on 127.0.0.2 and
+127.0.0.3 behind Debian's haproxy (installed with apt-get when missing, as root or with password-less sudo; else
+skipped).
 
 Measured times and counts go to the terminal (`-s`). They are written to `bench/results/faults.md` only when the
 run is asked to: FAULTS_REPORT=1 (`FAULTS_REPORT=1 scripts/test -m faults -s`); otherwise no tracked file changes.
