@@ -74,8 +74,6 @@ def apply_schema(
         for statement in statements:
             _change_schema(session, statement)
         log.info("applied %s (%d statements) to keyspace %s", name, len(statements), keyspace)
-    if session.cluster is not None:
-        session.cluster.control_connection.wait_for_schema_agreement()
 
 
 def drop_keyspace(session: Session, keyspace: str) -> None:

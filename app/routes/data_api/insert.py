@@ -68,8 +68,7 @@ class Inserter:
 
     def partition_of(self, document: object) -> str:
         """The partition a document names, as it spelt its values (rows spelt two ways are taken as two)."""
-        given = document if isinstance(document, dict) else {}
-        return repr([given.get(c.name) for c in self.table.partition_key])
+        return repr(self.key_of(document)[: len(self.table.partition_key)])
 
     async def insert(self, document: object) -> list[object]:
         """One row, alone (insertOne, and every row of an `ifNotExists` insertMany); its primary key in the Data
